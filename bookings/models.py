@@ -1,0 +1,270 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from bookings.references import format_reference
+
+MESSAGE_MAX_LENGTH = 500
+
+
+class Practitioner(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("practitioner")
+        verbose_name_plural = _("practitioners")
+        ordering = ["order", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Service(models.Model):
+    name = models.CharField(_("name (Finnish)"), max_length=100)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=100, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    description = models.CharField(_("description (Finnish)"), max_length=300, blank=True)
+    description_sv = models.CharField(_("description (Swedish)"), max_length=300, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=300, blank=True)
+    duration = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
+    buffer_before = models.PositiveSmallIntegerField(
+        _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(120)]
+    )
+    buffer_after = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"), default=0, validators=[MaxValueValidator(120)]
+    )
+    slot_step = models.PositiveSmallIntegerField(
+        _("slot step (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text=_("Times offered start at the opening time and then every this many minutes."),
+    )
+    min_notice = models.PositiveIntegerField(
+        _("minimum notice (minutes)"), default=120, validators=[MaxValueValidator(60 * 24 * 30)]
+    )
+    max_days_ahead = models.PositiveSmallIntegerField(
+        _("bookable days ahead"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+    )
+    cancel_cutoff = models.PositiveSmallIntegerField(
+        _("cancellation cut-off (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_("Clients can cancel or move online until this many hours before the start."),
+    )
+    bookable_online = models.BooleanField(_("bookable online"), default=True)
+    practitioners = models.ManyToManyField(
+        Practitioner, verbose_name=_("practitioners"), related_name="services", blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["order", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration__gte=5) & Q(slot_step__gte=5), name="service_positive_times"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def _localized(self, field: str) -> str:
+        language = (get_language() or "fi")[:2]
+        if language in {"sv", "en"}:
+            return getattr(self, f"{field}_{language}") or getattr(self, field)
+        return getattr(self, field)
+
+    @property
+    def localized_name(self) -> str:
+        return self._localized("name")
+
+    @property
+    def localized_description(self) -> str:
+        return self._localized("description")
+
+
+class WorkingHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    practitioner = models.ForeignKey(
+        Practitioner,
+        verbose_name=_("practitioner"),
+        on_delete=models.CASCADE,
+        related_name="working_hours",
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["practitioner", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="hours_end_after_start"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_valid_weekday"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValidationError(_("The end must be after the start."))
+
+
+class Closure(models.Model):
+    """A time nobody (or one practitioner) takes bookings: holidays, training, absences."""
+
+    practitioner = models.ForeignKey(
+        Practitioner,
+        verbose_name=_("practitioner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text=_("Leave empty to close the whole practice."),
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason (internal)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="closure_end_after_start"),
+        ]
+
+    def __str__(self):
+        who = self.practitioner or _("whole practice")
+        return f"{who}: {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError(_("The end must be after the start."))
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their time: everything but cancelled ones."""
+        return self.exclude(status=Appointment.Status.CANCELLED)
+
+    def upcoming(self, now=None):
+        return self.filter(start__gte=now or timezone.now())
+
+    def overlapping(self, start, end):
+        """Appointments whose occupied time (buffers included) meets [start, end)."""
+        return self.filter(occupied_start__lt=end, occupied_end__gt=start)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        ARRIVED = "arrived", _("arrived")
+        COMPLETED = "completed", _("completed")
+        NO_SHOW = "no_show", _("no-show")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Source(models.TextChoices):
+        ONLINE = "online", _("online")
+        PHONE = "phone", _("phone")
+        WALK_IN = "walk_in", _("walk-in")
+
+    reference = models.CharField(_("booking reference"), max_length=6, unique=True)
+    service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.PROTECT)
+    practitioner = models.ForeignKey(
+        Practitioner,
+        verbose_name=_("practitioner"),
+        on_delete=models.PROTECT,
+        related_name="appointments",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text=_("Empty once the person's data has been erased."),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    # The time the practitioner is taken, buffers included: what may never overlap.
+    occupied_start = models.DateTimeField(_("occupied from"))
+    occupied_end = models.DateTimeField(_("occupied until"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ONLINE)
+    message = models.TextField(_("message from the client"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
+    manage_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start", "pk"]
+        indexes = [
+            models.Index(fields=["practitioner", "occupied_start"], name="appt_practitioner_time"),
+            models.Index(fields=["start"], name="appt_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="appt_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(occupied_start__lte=models.F("start")) & Q(occupied_end__gte=models.F("end")),
+                name="appt_occupied_covers_visit",
+            ),
+        ]
+
+    def __str__(self):
+        # Copied into the admin's history and the audit log: never the person's data.
+        return _("Appointment %(reference)s") % {"reference": self.display_reference}
+
+    @property
+    def display_reference(self) -> str:
+        return format_reference(self.reference)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start

@@ -1,0 +1,376 @@
+"""The only code that writes appointments. Views, the admin and commands all call these."""
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings.availability import practitioner_slots
+from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
+from bookings.references import new_reference
+from bookings.schedules import (
+    bookable_practitioners,
+    closed_days,
+    load_schedules,
+    local_tz,
+    rules_for,
+)
+from bookings.tokens import hash_token, new_token
+from customers.contact import (
+    has_control_characters,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+)
+from customers.services import find_or_create_customer
+
+logger = logging.getLogger(__name__)
+
+EXCLUSION_CONSTRAINT = "appointment_no_overlap"
+
+
+class BookingError(Exception):
+    """A booking rule said no. `message` is for the person who tried."""
+
+    message = _("The booking could not be made.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class SlotTaken(BookingError):
+    message = _("Sorry, that time was just taken. Please choose another time.")
+
+
+class OutsideBookingWindow(BookingError):
+    message = _("That time cannot be booked. Please choose one of the times offered.")
+
+
+class NotBookable(BookingError):
+    message = _("That service or practitioner cannot be booked.")
+
+
+class TooManyBookings(BookingError):
+    message = _(
+        "You already have the maximum number of upcoming bookings. "
+        "Please contact the clinic if you need another time."
+    )
+
+
+class TooLate(BookingError):
+    message = _("It is too late to change this booking online. Please call the clinic.")
+
+
+class NotChangeable(BookingError):
+    message = _("This booking can no longer be changed.")
+
+
+def _clean_message(message: str) -> str:
+    message = message.strip()
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            _("The message is too long (at most %(max)d characters).") % {"max": MESSAGE_MAX_LENGTH}
+        )
+    if has_control_characters(message):
+        raise ValidationError(_("The message contains characters that are not allowed."))
+    return message
+
+
+def _require_aware(start: datetime) -> None:
+    if timezone.is_naive(start):
+        raise ValueError("start must be an aware datetime")
+
+
+def _lock_practitioners(ids: list[int]) -> None:
+    # Serialises bookings per practitioner on PostgreSQL (on SQLite the IMMEDIATE transaction
+    # already holds the database's write lock); pk order so that two bookings never deadlock.
+    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+
+
+def _occupied(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
+    end = start + timedelta(minutes=service.duration)
+    return (
+        end,
+        start - timedelta(minutes=service.buffer_before),
+        end + timedelta(minutes=service.buffer_after),
+    )
+
+
+def _free_online(
+    service: Service, candidates: list[int], start: datetime, *, now: datetime, exclude=None
+) -> list[int]:
+    """Which of the candidates can take the service at `start` by the online rules.
+
+    Raises:
+        OutsideBookingWindow: nobody could take that time even with an empty calendar.
+    """
+    day = start.astimezone(local_tz()).date()
+    rules = {
+        "rules": rules_for(service),
+        "first_day": day,
+        "last_day": day,
+        "now": now,
+        "tz": local_tz(),
+        "closed_days": closed_days(day, day),
+    }
+
+    def offers(schedule) -> bool:
+        return any(slot_start == start for slot_start, _ in practitioner_slots(schedule, **rules))
+
+    schedules = load_schedules(candidates, first_day=day, last_day=day, exclude_appointment=exclude)
+    if not any(offers(replace(schedule, busy=())) for schedule in schedules):
+        raise OutsideBookingWindow
+    return [schedule.practitioner_id for schedule in schedules if offers(schedule)]
+
+
+def _free_for_staff(candidates: list[int], occupied_start, occupied_end, *, exclude=None) -> list[int]:
+    """Which candidates have no other appointment in the occupied time (hours are staff's call)."""
+    taken = Appointment.objects.active().overlapping(occupied_start, occupied_end)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    busy = set(taken.filter(practitioner_id__in=candidates).values_list("practitioner_id", flat=True))
+    return [pid for pid in candidates if pid not in busy]
+
+
+def _check_staff_time(start: datetime, source: str, now: datetime) -> None:
+    grace = timedelta(minutes=settings.BOOKING_WALK_IN_GRACE_MINUTES)
+    earliest = now - grace if source == Appointment.Source.WALK_IN else now
+    if start < earliest:
+        raise OutsideBookingWindow(_("That time is in the past."))
+
+
+def _active_bookings_of_person(email: str, phone: str, now: datetime) -> int:
+    return (
+        Appointment.objects.active()
+        .upcoming(now)
+        .filter(Q(customer__email=email) | Q(customer__phone=phone))
+        .count()
+    )
+
+
+def _save_new(appointment: Appointment) -> None:
+    """Insert with a fresh reference, retrying the rare reference collision."""
+    for _attempt in range(5):
+        appointment.reference = new_reference()
+        if not Appointment.objects.filter(reference=appointment.reference).exists():
+            appointment.save()
+            return
+    raise RuntimeError("could not find a free booking reference")
+
+
+def _raise_slot_taken_on_overlap(error: IntegrityError) -> None:
+    if EXCLUSION_CONSTRAINT in str(error):
+        raise SlotTaken from error
+
+
+def book_appointment(
+    *,
+    service: Service,
+    start: datetime,
+    name: str,
+    phone: str,
+    email: str,
+    practitioner: Practitioner | None = None,
+    message: str = "",
+    source: str = Appointment.Source.ONLINE,
+    language: str = "fi",
+    manage_token: str | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book `service` at `start` with the given practitioner, or any free one.
+
+    Online bookings follow every rule of the service (hours, grid, notice, horizon, cap); staff
+    bookings (phone, walk-in) only need a free practitioner and a time not in the past. The
+    returned appointment carries the plain `manage_token`, which is stored only as a hash. With
+    the same `manage_token` again (a replayed form) the existing booking is returned unchanged.
+
+    Raises:
+        ValidationError: name, phone, email or message is not acceptable.
+        NotBookable: the service or practitioner cannot be booked this way.
+        OutsideBookingWindow: the time is not one the rules allow.
+        SlotTaken: the time is taken (checked again under lock; on PostgreSQL also a constraint).
+        TooManyBookings: the person already holds the maximum of upcoming bookings.
+    """
+    _require_aware(start)
+    now = now or timezone.now()
+    name, phone, email = normalise_name(name), normalise_phone(phone), normalise_email(email)
+    message = _clean_message(message)
+    if source not in Appointment.Source.values or language not in dict(settings.LANGUAGES):
+        raise ValueError("unknown source or language")
+    online = source == Appointment.Source.ONLINE
+    if not service.is_active or (online and not service.bookable_online):
+        raise NotBookable
+    candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
+    if not candidates:
+        raise NotBookable
+    end, occupied_start, occupied_end = _occupied(service, start)
+    token = manage_token or new_token()
+
+    try:
+        # Two clients racing for one time: the lock (or SQLite's write lock) orders them, the
+        # second one sees the first one's appointment and gets SlotTaken.
+        with transaction.atomic():
+            replayed = Appointment.objects.filter(manage_token_hash=hash_token(token)).first()
+            if replayed is not None:
+                replayed.manage_token = token
+                replayed.replayed = True
+                return replayed
+            _lock_practitioners(candidates)
+            if online:
+                free = _free_online(service, candidates, start, now=now)
+            else:
+                _check_staff_time(start, source, now)
+                free = _free_for_staff(candidates, occupied_start, occupied_end)
+            if not free:
+                raise SlotTaken
+            limit = settings.BOOKING_MAX_ACTIVE_PER_PERSON
+            if online and _active_bookings_of_person(email, phone, now) >= limit:
+                raise TooManyBookings
+            appointment = Appointment(
+                service=service,
+                practitioner_id=free[0],
+                customer=find_or_create_customer(name=name, phone=phone, email=email),
+                start=start,
+                end=end,
+                occupied_start=occupied_start,
+                occupied_end=occupied_end,
+                source=source,
+                message=message,
+                language=language,
+                manage_token_hash=hash_token(token),
+            )
+            _save_new(appointment)
+    except IntegrityError as error:
+        _raise_slot_taken_on_overlap(error)
+        raise
+    logger.info("appointment booked ref=%s source=%s", appointment.reference, source)
+    appointment.manage_token = token
+    appointment.replayed = False
+    return appointment
+
+
+def _check_client_may_change(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != Appointment.Status.CONFIRMED:
+        raise NotChangeable
+    cutoff = appointment.start - timedelta(hours=appointment.service.cancel_cutoff)
+    if now >= cutoff:
+        raise TooLate
+
+
+def move_appointment(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    practitioner: Practitioner | None = None,
+    by_client: bool,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move a confirmed appointment to `start` (same service), keeping its reference and link.
+
+    A client moves by the online rules and only until the service's cut-off; staff may move to
+    any free time that is not in the past, and to another practitioner.
+
+    Raises:
+        NotChangeable: the appointment is not confirmed any more.
+        TooLate: a client is past the cut-off.
+        OutsideBookingWindow, SlotTaken, NotBookable: as for booking.
+    """
+    _require_aware(start)
+    now = now or timezone.now()
+    service = appointment.service
+    if by_client:
+        practitioner = None
+    candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
+    if by_client or practitioner is None:
+        # Clients and "any" keep their practitioner when that one is free.
+        candidates.sort(key=lambda pid: pid != appointment.practitioner_id)
+    if not candidates:
+        raise NotBookable
+    end, occupied_start, occupied_end = _occupied(service, start)
+    try:
+        # Two moves (or a move and a booking) racing for one time: as in book_appointment.
+        with transaction.atomic():
+            appointment = (
+                Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
+            )
+            if by_client:
+                _check_client_may_change(appointment, now)
+            elif appointment.status != Appointment.Status.CONFIRMED:
+                raise NotChangeable
+            _lock_practitioners(sorted({*candidates, appointment.practitioner_id}))
+            if by_client:
+                free = _free_online(service, candidates, start, now=now, exclude=appointment)
+            else:
+                _check_staff_time(start, appointment.source, now)
+                free = _free_for_staff(candidates, occupied_start, occupied_end, exclude=appointment)
+            if not free:
+                raise SlotTaken
+            appointment.practitioner_id = free[0]
+            appointment.start, appointment.end = start, end
+            appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end
+            appointment.save()
+    except IntegrityError as error:
+        _raise_slot_taken_on_overlap(error)
+        raise
+    logger.info("appointment moved ref=%s by_client=%s", appointment.reference, by_client)
+    return appointment
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by_client: bool, now: datetime | None = None
+) -> Appointment:
+    """Cancel (a status change, never a delete); the time becomes free at once.
+
+    Cancelling an already cancelled appointment changes nothing.
+
+    Raises:
+        TooLate: a client is past the service's cut-off.
+        NotChangeable: the visit already happened (arrived, completed, no-show).
+    """
+    now = now or timezone.now()
+    # A cancel racing a move or a status change of the same appointment: the row lock orders them.
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
+        if appointment.status == Appointment.Status.CANCELLED:
+            return appointment
+        if by_client:
+            _check_client_may_change(appointment, now)
+        elif appointment.status != Appointment.Status.CONFIRMED:
+            raise NotChangeable
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.save()
+    logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
+    return appointment
+
+
+def set_appointment_status(*, appointment: Appointment, status: str) -> Appointment:
+    """Staff record what happened: arrived, completed, no-show (or back to confirmed).
+
+    Raises:
+        NotChangeable: the appointment is cancelled, or the status is not one staff set.
+    """
+    allowed = {
+        Appointment.Status.CONFIRMED,
+        Appointment.Status.ARRIVED,
+        Appointment.Status.COMPLETED,
+        Appointment.Status.NO_SHOW,
+    }
+    if status not in allowed:
+        raise NotChangeable
+    # A status change racing a cancel of the same appointment: the row lock orders them.
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status == Appointment.Status.CANCELLED:
+            raise NotChangeable
+        appointment.status = status
+        appointment.save()
+    return appointment

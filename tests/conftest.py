@@ -1,0 +1,41 @@
+"""Fixtures for the actors every test talks about; data helpers are in tests/factories.py."""
+
+import pytest
+
+from inuvet import roles
+from tests.factories import make_practitioner, make_service, make_staff, next_open_weekday
+
+
+@pytest.fixture
+def vet(db):
+    return make_practitioner("Aino Virtanen")
+
+
+@pytest.fixture
+def checkup(vet):
+    return make_service([vet], name="Terveystarkastus")
+
+
+@pytest.fixture
+def open_day():
+    return next_open_weekday()
+
+
+@pytest.fixture
+def reception(db):
+    return make_staff("reception", roles.RECEPTION)
+
+
+@pytest.fixture
+def practitioner_user(db):
+    return make_staff("practitioner", roles.PRACTITIONER)
+
+
+@pytest.fixture
+def dpo(db):
+    return make_staff("dpo", roles.DATA_PROTECTION_OFFICER)
+
+
+@pytest.fixture
+def administrator(db):
+    return make_staff("admin", roles.ADMINISTRATOR)
