@@ -6,7 +6,7 @@ DEMO_PASSWORD ?= inuvet-demo-password
 DEMO_APPOINTMENTS ?= 400
 export DJANGO_HTTPS ?= off
 
-.PHONY: install demo test lint
+.PHONY: install demo test lint messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -231,6 +231,8 @@ class Appointment(models.Model):
     message = models.TextField(_("message from the client"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # SHA-256 of the booking form's one-time key: a replayed form finds its booking instead of making two.
+    request_key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)

@@ -1,6 +1,7 @@
 """Loading what the pure availability functions need from the database, in a fixed few queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.availability import Rules, Schedule, Slot, free_slots
+from bookings.availability import Rules, Schedule, Slot, bookable_window, first_free_slot, free_slots
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 
 
@@ -126,4 +127,96 @@ def find_free_slots(
         now=now or timezone.now(),
         tz=local_tz(),
         closed_days=closed_days(first_day, last_day),
+    )
+
+
+def find_first_free_slot(
+    service: Service,
+    *,
+    practitioner_ids: list[int],
+    after: date,
+    now: datetime | None = None,
+    exclude_appointment: Appointment | None = None,
+) -> Slot | None:
+    """The earliest free time of the service on or after the local day `after`, within the horizon."""
+    now = now or timezone.now()
+    rules = rules_for(service)
+    _, last_day = bookable_window(now=now, rules=rules, tz=local_tz())
+    if after > last_day:
+        return None
+    schedules = load_schedules(
+        practitioner_ids, first_day=after, last_day=last_day, exclude_appointment=exclude_appointment
+    )
+    return first_free_slot(
+        schedules,
+        rules=rules,
+        first_day=after,
+        last_day=last_day,
+        now=now,
+        tz=local_tz(),
+        closed_days=closed_days(after, last_day),
+    )
+
+
+@dataclass(frozen=True)
+class Week:
+    """One week of a slot picker: seven days with their free slots, and where to go next."""
+
+    monday: date
+    days: list[tuple[date, list[Slot]]]
+    previous_monday: date | None
+    next_monday: date | None
+    next_free: Slot | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(slots for _, slots in self.days)
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def week_of_slots(
+    service: Service,
+    *,
+    practitioner_ids: list[int],
+    monday: date,
+    now: datetime | None = None,
+    exclude_appointment: Appointment | None = None,
+) -> Week:
+    """Free slots Monday to Sunday; when the week has none, the next free slot after it.
+
+    Five queries for a week with free times, eight for an empty one, whatever the calendar's size.
+    """
+    now = now or timezone.now()
+    today = now.astimezone(local_tz()).date()
+    _, last_day = bookable_window(now=now, rules=rules_for(service), tz=local_tz())
+    sunday = monday + timedelta(days=6)
+    slots = find_free_slots(
+        service,
+        practitioner_ids=practitioner_ids,
+        first_day=monday,
+        last_day=sunday,
+        now=now,
+        exclude_appointment=exclude_appointment,
+    )
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for slot in slots:
+        by_day[slot.start.astimezone(local_tz()).date()].append(slot)
+    next_free = None
+    if not slots:
+        next_free = find_first_free_slot(
+            service,
+            practitioner_ids=practitioner_ids,
+            after=max(sunday + timedelta(days=1), today),
+            now=now,
+            exclude_appointment=exclude_appointment,
+        )
+    return Week(
+        monday=monday,
+        days=[(monday + timedelta(days=n), by_day[monday + timedelta(days=n)]) for n in range(7)],
+        previous_monday=monday - timedelta(days=7) if monday > monday_of(today) else None,
+        next_monday=sunday + timedelta(days=1) if sunday < last_day else None,
+        next_free=next_free,
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
+from bookings.emails import queue_booking_email
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
 from bookings.references import new_reference
 from bookings.schedules import (
@@ -21,7 +22,7 @@ from bookings.schedules import (
     local_tz,
     rules_for,
 )
-from bookings.tokens import hash_token, new_token
+from bookings.tokens import hash_token, manage_token
 from customers.contact import (
     has_control_characters,
     normalise_email,
@@ -157,10 +158,11 @@ def _active_bookings_of_person(email: str, phone: str, now: datetime) -> int:
 
 
 def _save_new(appointment: Appointment) -> None:
-    """Insert with a fresh reference, retrying the rare reference collision."""
+    """Insert with a fresh reference (and its manage link), avoiding the rare collision."""
     for _attempt in range(5):
         appointment.reference = new_reference()
         if not Appointment.objects.filter(reference=appointment.reference).exists():
+            appointment.manage_token_hash = hash_token(manage_token(appointment.reference))
             appointment.save()
             return
     raise RuntimeError("could not find a free booking reference")
@@ -182,15 +184,15 @@ def book_appointment(
     message: str = "",
     source: str = Appointment.Source.ONLINE,
     language: str = "fi",
-    manage_token: str | None = None,
+    request_key: str | None = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book `service` at `start` with the given practitioner, or any free one.
 
     Online bookings follow every rule of the service (hours, grid, notice, horizon, cap); staff
-    bookings (phone, walk-in) only need a free practitioner and a time not in the past. The
-    returned appointment carries the plain `manage_token`, which is stored only as a hash. With
-    the same `manage_token` again (a replayed form) the existing booking is returned unchanged.
+    bookings (phone, walk-in) only need a free practitioner and a time not in the past. With the
+    same `request_key` again (a replayed form) the existing booking is returned, marked
+    `replayed`, and nothing is written.
 
     Raises:
         ValidationError: name, phone, email or message is not acceptable.
@@ -201,28 +203,29 @@ def book_appointment(
     """
     _require_aware(start)
     now = now or timezone.now()
-    name, phone, email = normalise_name(name), normalise_phone(phone), normalise_email(email)
-    message = _clean_message(message)
     if source not in Appointment.Source.values or language not in dict(settings.LANGUAGES):
         raise ValueError("unknown source or language")
     online = source == Appointment.Source.ONLINE
+    name, phone, message = normalise_name(name), normalise_phone(phone), _clean_message(message)
+    # Staff may book a phone or walk-in client who has no email address.
+    email = normalise_email(email) if online or email.strip() else ""
     if not service.is_active or (online and not service.bookable_online):
         raise NotBookable
     candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
     if not candidates:
         raise NotBookable
     end, occupied_start, occupied_end = _occupied(service, start)
-    token = manage_token or new_token()
+    request_key_hash = hash_token(request_key) if request_key else None
 
     try:
         # Two clients racing for one time: the lock (or SQLite's write lock) orders them, the
         # second one sees the first one's appointment and gets SlotTaken.
         with transaction.atomic():
-            replayed = Appointment.objects.filter(manage_token_hash=hash_token(token)).first()
-            if replayed is not None:
-                replayed.manage_token = token
-                replayed.replayed = True
-                return replayed
+            if request_key_hash:
+                replayed = Appointment.objects.filter(request_key_hash=request_key_hash).first()
+                if replayed is not None:
+                    replayed.replayed = True
+                    return replayed
             _lock_practitioners(candidates)
             if online:
                 free = _free_online(service, candidates, start, now=now)
@@ -245,14 +248,14 @@ def book_appointment(
                 source=source,
                 message=message,
                 language=language,
-                manage_token_hash=hash_token(token),
+                request_key_hash=request_key_hash,
             )
             _save_new(appointment)
+            queue_booking_email(appointment, "booking_confirmed")
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
     logger.info("appointment booked ref=%s source=%s", appointment.reference, source)
-    appointment.manage_token = token
     appointment.replayed = False
     return appointment
 
@@ -260,9 +263,17 @@ def book_appointment(
 def _check_client_may_change(appointment: Appointment, now: datetime) -> None:
     if appointment.status != Appointment.Status.CONFIRMED:
         raise NotChangeable
-    cutoff = appointment.start - timedelta(hours=appointment.service.cancel_cutoff)
-    if now >= cutoff:
+    if now >= appointment.start - timedelta(hours=appointment.service.cancel_cutoff):
         raise TooLate
+
+
+def client_may_change(appointment: Appointment, now: datetime) -> bool:
+    """Whether the client can still cancel or move online (confirmed, before the cut-off)."""
+    try:
+        _check_client_may_change(appointment, now)
+    except BookingError:
+        return False
+    return True
 
 
 def move_appointment(
@@ -299,7 +310,9 @@ def move_appointment(
         # Two moves (or a move and a booking) racing for one time: as in book_appointment.
         with transaction.atomic():
             appointment = (
-                Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("service")
+                .get(pk=appointment.pk)
             )
             if by_client:
                 _check_client_may_change(appointment, now)
@@ -317,6 +330,7 @@ def move_appointment(
             appointment.start, appointment.end = start, end
             appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end
             appointment.save()
+            queue_booking_email(appointment, "booking_moved")
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
@@ -338,7 +352,11 @@ def cancel_appointment(
     now = now or timezone.now()
     # A cancel racing a move or a status change of the same appointment: the row lock orders them.
     with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().select_related("service").get(pk=appointment.pk)
+        appointment = (
+            Appointment.objects.select_for_update(of=("self",))
+            .select_related("service")
+            .get(pk=appointment.pk)
+        )
         if appointment.status == Appointment.Status.CANCELLED:
             return appointment
         if by_client:
@@ -348,6 +366,7 @@ def cancel_appointment(
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
         appointment.save()
+        queue_booking_email(appointment, "booking_cancelled")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
     return appointment
 
@@ -374,3 +393,21 @@ def set_appointment_status(*, appointment: Appointment, status: str) -> Appointm
         appointment.status = status
         appointment.save()
     return appointment
+
+
+def send_manage_link(*, reference: str, email: str) -> bool:
+    """Email the manage link of an upcoming booking to its own address, if reference and email match.
+
+    Says nothing to the caller's client either way (the view shows the same page).
+    """
+    appointment = (
+        Appointment.objects.select_related("service", "practitioner", "customer")
+        .filter(reference=reference, customer__email=email, status=Appointment.Status.CONFIRMED)
+        .first()
+    )
+    if appointment is None or not email:
+        logger.info("manage link requested: no match")
+        return False
+    queue_booking_email(appointment, "manage_link")
+    logger.info("manage link sent ref=%s", appointment.reference)
+    return True

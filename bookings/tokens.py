@@ -1,4 +1,10 @@
-"""Manage-link tokens: 160 random bits the client holds, stored only as a SHA-256 hash."""
+"""Manage links: the booking reference plus a secret token, stored only as a SHA-256 hash.
+
+The token is an HMAC of the reference under the server's secret key (160 bits), so the server
+can put the same link in later emails (reminders, the "send my link again" form) without keeping
+the token anywhere; the database holds only its hash, and a wrong token costs the same to check
+as a right one. Erasure and anonymisation clear the hash, which kills the link.
+"""
 
 import base64
 import hashlib
@@ -11,22 +17,9 @@ TOKEN_BYTES = 20
 _NO_MATCH = hashlib.sha256(b"no booking matches").hexdigest()
 
 
-def _encode(raw: bytes) -> str:
-    return base64.b32encode(raw).decode().lower()
-
-
-def new_nonce() -> str:
-    """A fresh random value for one booking form; the form's manage token derives from it."""
-    return _encode(secrets.token_bytes(TOKEN_BYTES))
-
-
-def token_for_nonce(nonce: str) -> str:
-    """The manage token of the booking made from a form: a replayed form yields the same token."""
-    return _encode(salted_hmac("bookings.manage-token", nonce, algorithm="sha256").digest()[:TOKEN_BYTES])
-
-
-def new_token() -> str:
-    return _encode(secrets.token_bytes(TOKEN_BYTES))
+def manage_token(reference: str) -> str:
+    digest = salted_hmac("bookings.manage-link", reference, algorithm="sha256").digest()
+    return base64.b32encode(digest[:TOKEN_BYTES]).decode().lower()
 
 
 def hash_token(token: str) -> str:
@@ -37,3 +30,8 @@ def token_matches(token: str, stored_hash: str | None) -> bool:
     """Constant-time check of a presented token against a stored hash (None never matches)."""
     matches = constant_time_compare(hash_token(token), stored_hash or _NO_MATCH)
     return matches and stored_hash is not None
+
+
+def new_request_key() -> str:
+    """A fresh random key for one booking form: submitting the same form twice books once."""
+    return secrets.token_urlsafe(24)

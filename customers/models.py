@@ -21,7 +21,7 @@ class Customer(models.Model):
 
     name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
     phone = models.CharField(_("phone"), max_length=20, db_index=True, help_text=_("E.164"))
-    email = models.EmailField(_("email"), max_length=EMAIL_MAX_LENGTH, db_index=True)
+    email = models.EmailField(_("email"), max_length=EMAIL_MAX_LENGTH, db_index=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

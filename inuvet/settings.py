@@ -114,7 +114,8 @@ SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
-FORCE_SCRIPT_NAME = env_str("DJANGO_SCRIPT_NAME") or None
+# The URL prefix the app lives under (/ajanvaraus); links, redirects and static files honour it.
+FORCE_SCRIPT_NAME = env_str("DJANGO_SCRIPT_NAME").rstrip("/") or None
 
 # HTTPS-only settings are on whenever DEBUG is off; DJANGO_HTTPS=off serves plain http locally.
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
@@ -128,7 +129,8 @@ if HTTPS:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     LANGUAGE_COOKIE_SECURE = True
-if env_bool("DJANGO_BEHIND_PROXY", False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -156,13 +158,14 @@ INSTALLED_APPS = [
     "customers",
     "bookings",
     "privacy",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "inuvet.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,8 +237,9 @@ TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Absolute, prefix included: a relative STATIC_URL would be fixed before the first request knows it.
+STATIC_URL = f"{FORCE_SCRIPT_NAME or ''}/static/"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -246,6 +250,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+from django.contrib.messages import constants as message_constants  # noqa: E402
+
+MESSAGE_TAGS = {message_constants.ERROR: "danger"}
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -263,6 +272,12 @@ EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Inuvet <inuvet@inuvet.fi>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Where clients reach the app: links in emails are built on it.
+PUBLIC_URL = env_str("DJANGO_PUBLIC_URL", "https://www.inuvet.fi/ajanvaraus/")
+# Delivered messages keep their address and text this long, then only the record remains.
+OUTBOX_KEEP_DAYS = env_int("DJANGO_OUTBOX_KEEP_DAYS", 30, minimum=1, maximum=3650)
+OUTBOX_SEND_ON_COMMIT = env_bool("DJANGO_OUTBOX_SEND_ON_COMMIT", True)
 
 # The controller of the register, as the privacy notice and every page show it.
 PRACTICE = {
@@ -282,6 +297,27 @@ BOOKING_MAX_ACTIVE_PER_PERSON = env_int("DJANGO_MAX_ACTIVE_BOOKINGS", 3, minimum
 BOOKING_CLOSED_ON_PUBLIC_HOLIDAYS = env_bool("DJANGO_CLOSED_ON_PUBLIC_HOLIDAYS", True)
 BOOKING_WALK_IN_GRACE_MINUTES = 60
 
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """ "20/3600" → at most 20 in 3600 seconds."""
+    value = env_str(name, default)
+    try:
+        limit, window = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must look like 20/3600 (requests/seconds)") from None
+    if limit < 1 or window < 1:
+        raise ImproperlyConfigured(f"{name} must be positive")
+    return limit, window
+
+
+# Per client IP; DJANGO_RATE_LIMITS=off switches them off (load tests).
+RATE_LIMITS_ENABLED = env_bool("DJANGO_RATE_LIMITS", True)
+RATE_LIMITS = {
+    "booking": env_rate("DJANGO_RATE_LIMIT_BOOKING", "30/3600"),
+    "manage": env_rate("DJANGO_RATE_LIMIT_MANAGE", "30/3600"),
+    "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
+}
+
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
@@ -299,3 +335,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+FORMAT_MODULE_PATH = ["inuvet.formats"]

@@ -1,9 +1,23 @@
 """Fixtures for the actors every test talks about; data helpers are in tests/factories.py."""
 
 import pytest
+from django.core.cache import cache
 
 from inuvet import roles
 from tests.factories import make_practitioner, make_service, make_staff, next_open_weekday
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters never carry over from one test to the next."""
+    cache.clear()
+
+
+@pytest.fixture
+def en_client(client, settings):
+    """A test client that chose English with the language switch (for asserting on wording)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture

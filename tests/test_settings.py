@@ -14,7 +14,8 @@ SHOW = (
     "import json; from django.conf import settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'db': s.DATABASES['default'], 'ssl': getattr(s, 'SECURE_SSL_REDIRECT', False),"
     " 'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), 'cookie': s.SESSION_COOKIE_NAME, 'tz': s.TIME_ZONE,"
-    " 'lang': s.LANGUAGE_CODE, 'hashers': s.PASSWORD_HASHERS[:1]}, default=str))"
+    " 'lang': s.LANGUAGE_CODE, 'hashers': s.PASSWORD_HASHERS[:1], 'static': s.STATIC_URL,"
+    " 'script': s.FORCE_SCRIPT_NAME}, default=str))"
 )
 
 
@@ -103,3 +104,13 @@ def test_junk_values_are_refused_with_the_variable_named(tmp_path, env):
     result = settings_with(tmp_path, DJANGO_SECRET_KEY=KEY, **env)
     assert result.returncode != 0
     assert next(iter(env)) in result.stderr
+
+
+def test_script_name_prefixes_links_and_static_files(tmp_path):
+    shown = json.loads(
+        settings_with(tmp_path, DJANGO_SECRET_KEY=KEY, DJANGO_SCRIPT_NAME="/ajanvaraus/").stdout
+    )
+    assert shown["script"] == "/ajanvaraus"
+    assert shown["static"] == "/ajanvaraus/static/"
+    plain = json.loads(settings_with(tmp_path, DJANGO_SECRET_KEY=KEY).stdout)
+    assert (plain["script"], plain["static"]) == (None, "/static/")

@@ -20,7 +20,7 @@ from bookings.services import (
     move_appointment,
     set_appointment_status,
 )
-from bookings.tokens import hash_token, token_matches
+from bookings.tokens import hash_token, manage_token, token_matches
 from customers.models import Customer
 from tests.factories import (
     at,
@@ -54,11 +54,13 @@ def test_booking_stores_normalised_contact_details_and_a_hashed_token(checkup, o
     )
     assert appointment.end - appointment.start == timedelta(minutes=30)
     assert appointment.status == Appointment.Status.CONFIRMED
-    assert len(appointment.manage_token) >= 26  # ≥ 128 bits in base32
-    assert appointment.manage_token_hash == hash_token(appointment.manage_token)
-    assert appointment.manage_token not in str(Appointment.objects.filter(pk=appointment.pk).values().get())
-    assert token_matches(appointment.manage_token, appointment.manage_token_hash)
-    assert not token_matches("wrong", appointment.manage_token_hash)
+    token = manage_token(appointment.reference)
+    assert len(token) == 32  # 160 bits in base32
+    assert appointment.manage_token_hash == hash_token(token)
+    assert token not in str(Appointment.objects.filter(pk=appointment.pk).values().get())
+    assert token_matches(token, appointment.manage_token_hash)
+    assert not token_matches(manage_token("ACDEFH"), appointment.manage_token_hash)
+    assert not token_matches(token, None)
 
 
 def test_str_of_customer_and_appointment_holds_no_personal_data(checkup, open_day):
@@ -219,11 +221,12 @@ def test_same_details_reuse_one_customer_and_other_names_do_not_overwrite(checku
     assert first.customer.name == "Maija M"
 
 
-def test_replayed_token_returns_the_same_booking(checkup, open_day):
-    first = book(checkup, at(open_day, 9), manage_token="a" * 32)
-    again = book(checkup, at(open_day, 9), manage_token="a" * 32)
-    assert again.pk == first.pk and again.replayed
+def test_replayed_request_key_returns_the_same_booking(checkup, open_day):
+    first = book(checkup, at(open_day, 9), request_key="form-1")
+    again = book(checkup, at(open_day, 9), request_key="form-1")
+    assert again.pk == first.pk and again.replayed and not first.replayed
     assert Appointment.objects.count() == 1
+    assert book(checkup, at(open_day, 10), request_key="form-2").pk != first.pk
 
 
 def test_references_are_unique_and_readable(checkup, open_day):

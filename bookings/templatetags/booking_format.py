@@ -1,0 +1,44 @@
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from bookings.references import format_reference
+
+register = template.Library()
+
+
+@register.filter
+def when(value):
+    """A local date and time as the active language writes it: "maanantai 7. joulukuuta 2026 klo 9.00"."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    weekday = formats.date_format(local, "l")
+    return _("%(weekday)s %(date)s at %(time)s") % {
+        # Finnish and Swedish write weekdays in lower case; English capitalises them.
+        "weekday": weekday if get_language() == "en" else weekday.lower(),
+        "date": formats.date_format(local, "DATE_FORMAT"),
+        "time": formats.time_format(local, "TIME_FORMAT"),
+    }
+
+
+@register.filter
+def clock(value):
+    """Just the local time: "9.00" in Finnish, "09:00" in Swedish and English."""
+    return formats.time_format(timezone.localtime(value), "TIME_FORMAT") if value else ""
+
+
+@register.filter
+def day_name(value):
+    return formats.date_format(value, "l") if value else ""
+
+
+@register.filter
+def short_date(value):
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+@register.filter
+def reference(value):
+    return format_reference(value or "")

@@ -1,0 +1,146 @@
+"""The outbox: every message is written in the transaction that causes it and sent after commit.
+
+A failed delivery stays in the outbox and `send_outbox` retries it with back-off. A sender claims
+a message with one conditional UPDATE before sending, so two senders never send the same one.
+"""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from notifications.models import OutboxMessage
+from notifications.senders import sender_for
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+CLAIM_FOR = timedelta(minutes=5)
+# Errors that another attempt cannot fix: the message is given up at once.
+PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, ValueError, UnicodeError)
+
+
+def queue_message(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    attachments: list[dict] | tuple = (),
+    customer=None,
+    reference: str = "",
+    channel: str = OutboxMessage.Channel.EMAIL,
+) -> OutboxMessage:
+    """Put a message in the outbox; it is sent when the surrounding transaction commits."""
+    message = OutboxMessage.objects.create(
+        channel=channel,
+        kind=kind,
+        recipient=recipient,
+        subject=subject[:200],
+        body_text=text,
+        body_html=html,
+        attachments=list(attachments),
+        customer=customer,
+        reference=reference,
+    )
+    if settings.OUTBOX_SEND_ON_COMMIT:
+        transaction.on_commit(lambda: deliver_message(message.pk))
+    return message
+
+
+def queue_email(
+    *,
+    kind: str,
+    to: str,
+    language: str,
+    context: dict,
+    attachments: list[dict] | tuple = (),
+    customer=None,
+    reference: str = "",
+) -> OutboxMessage:
+    """Render `notifications/<kind>{_subject.txt,.txt,.html}` in the language and queue it."""
+    with translation.override(language):
+        context = {"practice": settings.PRACTICE, **context}
+        subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
+        text = render_to_string(f"notifications/{kind}.txt", context)
+        html = render_to_string(f"notifications/{kind}.html", context)
+    return queue_message(
+        kind=kind,
+        recipient=to,
+        subject=subject,
+        text=text,
+        html=html,
+        attachments=attachments,
+        customer=customer,
+        reference=reference,
+    )
+
+
+def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
+    """Send one due message if no other sender holds it. True when it went out now."""
+    now = now or timezone.now()
+    # The claim is a single conditional UPDATE: of two senders racing, only one matches the row.
+    claimed = OutboxMessage.objects.due(now).filter(pk=message_id).update(claimed_until=now + CLAIM_FOR)
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        sender_for(message.channel).send(message)
+    except Exception as error:  # noqa: BLE001 - whatever the backend raises, the message waits
+        _record_failure(message, error, now)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(
+        status=OutboxMessage.Status.SENT, sent_at=now, attempts=F("attempts") + 1, claimed_until=None
+    )
+    logger.info("message sent id=%s kind=%s", message.pk, message.kind)
+    return True
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    attempts = message.attempts + 1
+    permanent = isinstance(error, PERMANENT_ERRORS) or attempts >= MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=attempts,
+        status=OutboxMessage.Status.FAILED if permanent else OutboxMessage.Status.PENDING,
+        next_attempt_at=now if permanent else now + RETRY_DELAYS[attempts - 1],
+        claimed_until=None,
+        last_error=type(error).__name__,  # the class only: messages can quote the address
+    )
+    logger.warning(
+        "message failed id=%s kind=%s attempt=%s error=%s given_up=%s",
+        message.pk,
+        message.kind,
+        attempts,
+        type(error).__name__,
+        permanent,
+    )
+
+
+def deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """Send every due message (oldest first); counts of sent and not sent."""
+    now = now or timezone.now()
+    ids = list(
+        OutboxMessage.objects.due(now).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
+    sent = sum(deliver_message(pk, now=now) for pk in ids)
+    return {"due": len(ids), "sent": sent, "not_sent": len(ids) - sent}
+
+
+def purge_delivered(*, now: datetime | None = None) -> int:
+    """Blank the address and text of messages finished more than OUTBOX_KEEP_DAYS ago."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    return (
+        OutboxMessage.objects.filter(purged_at__isnull=True, created_at__lt=cutoff)
+        .filter(Q(status=OutboxMessage.Status.SENT) | Q(status=OutboxMessage.Status.FAILED))
+        .update(
+            recipient="", subject="", body_text="", body_html="", attachments=[], customer=None, purged_at=now
+        )
+    )
