@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PASSWORD ?= inuvet-demo-password
-DEMO_APPOINTMENTS ?= 400
+DEMO_APPOINTMENTS ?= 3000
 export DJANGO_HTTPS ?= off
 
 .PHONY: install demo test lint messages
@@ -40,3 +40,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Translations: refresh the catalogues from the code, then compile them (commit both).
+messages: install
+	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemessages -l fi -l sv -l en --no-obsolete \
+	  --ignore=.venv --ignore=tests --ignore=bench --ignore=test-output --ignore=staticfiles --ignore=var
+	for lang in fi sv en; do msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; done

@@ -243,6 +243,11 @@ class Appointment(models.Model):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["start", "pk"]
+        permissions = [
+            ("reschedule_appointment", _("Can move and cancel appointments")),
+            ("view_calendar", _("Can view the staff calendar")),
+            ("view_reports", _("Can view reports")),
+        ]
         indexes = [
             models.Index(fields=["practitioner", "occupied_start"], name="appt_practitioner_time"),
             models.Index(fields=["start"], name="appt_start"),

@@ -12,3 +12,10 @@ def find_or_create_customer(*, name: str, phone: str, email: str) -> Customer:
     if customer is None:
         customer = Customer.objects.create(name=name, phone=phone, email=email)
     return customer
+
+
+def update_customer(*, customer: Customer, name: str, phone: str, email: str) -> Customer:
+    """Correct a customer's details (already normalised by the form). Audited by auditlog."""
+    customer.name, customer.phone, customer.email = name, phone, email
+    customer.save()
+    return customer

@@ -1,4 +1,7 @@
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
 from django.utils import translation
 
 
@@ -22,3 +25,26 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class StaffSessionTimeoutMiddleware:
+    """Signs staff out after STAFF_IDLE_TIMEOUT seconds without a request, and SESSION_COOKIE_AGE
+    seconds after signing in however busy they are (saving a session renews its expiry, so the
+    absolute limit is kept here too)."""
+
+    SINCE, LAST_SEEN = "staff_since", "staff_last_seen"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            since, last_seen = session.get(self.SINCE, now), session.get(self.LAST_SEEN, now)
+            if now - last_seen > settings.STAFF_IDLE_TIMEOUT or now - since > settings.SESSION_COOKIE_AGE:
+                logout(request)
+            elif self.SINCE not in session or now - last_seen >= 60:
+                session[self.SINCE], session[self.LAST_SEEN] = since, now  # saved at most once a minute
+        return self.get_response(request)

@@ -1,17 +1,49 @@
-"""Staff roles, defined here and nowhere else. A migration turns them into Django groups."""
+"""Staff roles, defined here and nowhere else. Migrations turn them into Django groups.
 
-from django.contrib.auth.models import Group
+Least privilege: a role holds exactly the permissions listed; everything else is denied. After
+changing this file, add a migration that calls `sync_roles` (see inuvet/migrations).
+"""
+
+from django.contrib.auth.models import Group, Permission
 
 RECEPTION = "Reception"
 PRACTITIONER = "Practitioner"
 DATA_PROTECTION_OFFICER = "Data-protection officer"
 ADMINISTRATOR = "Administrator"
 
+
+def _crud(model: str, *actions: str) -> set[str]:
+    app_label, name = model.split(".")
+    return {f"{app_label}.{action}_{name}" for action in actions or ("view", "add", "change", "delete")}
+
+
+_CALENDAR_CONTEXT = _crud("bookings.service", "view") | _crud("bookings.practitioner", "view") | _crud(
+    "bookings.workinghours", "view"
+) | _crud("bookings.closure", "view") | {"bookings.view_calendar"}
+
 ROLES: dict[str, set[str]] = {
-    RECEPTION: set(),
-    PRACTITIONER: set(),
-    DATA_PROTECTION_OFFICER: set(),
-    ADMINISTRATOR: set(),
+    # Bookings and customers in full (customers are erased by the DPO, never deleted here).
+    RECEPTION: _CALENDAR_CONTEXT
+    | _crud("bookings.appointment", "view", "add", "change")
+    | {"bookings.reschedule_appointment", "bookings.view_reports"}
+    | _crud("customers.customer", "view", "add", "change"),
+    # The calendar and the appointments; status updates only.
+    PRACTITIONER: _CALENDAR_CONTEXT | _crud("bookings.appointment", "view", "change"),
+    # Data-subject requests, export, correction, erasure, consents, the audit log (read).
+    DATA_PROTECTION_OFFICER: _crud("customers.customer", "view", "change")
+    | _crud("bookings.appointment", "view")
+    | _crud("privacy.consentrecord", "view")
+    | {"auditlog.view_logentry", "axes.view_accesslog", "axes.view_accessfailurelog"},
+    # Configuration: services, practitioners, hours, closures, staff users and roles.
+    ADMINISTRATOR: _crud("bookings.service")
+    | _crud("bookings.practitioner")
+    | _crud("bookings.workinghours")
+    | _crud("bookings.closure")
+    | _crud("auth.user")
+    | _crud("auth.group", "view")
+    | _crud("axes.accessattempt", "view", "delete")
+    | {"bookings.view_calendar", "bookings.view_reports"}
+    | {"auditlog.view_logentry", "axes.view_accesslog", "axes.view_accessfailurelog"},
 }
 
 
@@ -21,3 +53,18 @@ def assign(user, role: str) -> None:
         raise ValueError(f"unknown role {role!r}")
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.set([group])
+
+
+def sync_roles(apps=None) -> None:
+    """Make the groups hold exactly the permissions above (for migrations and tests)."""
+    group_model = apps.get_model("auth", "Group") if apps else Group
+    permission_model = apps.get_model("auth", "Permission") if apps else Permission
+    for role, wanted in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = []
+        for dotted in sorted(wanted):
+            app_label, codename = dotted.split(".")
+            permissions.append(
+                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

@@ -144,7 +144,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "inuvet.apps.InuvetAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "auditlog",
+    "inuvet.apps.InuvetConfig",
     "customers",
     "bookings",
     "privacy",
@@ -169,6 +170,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "inuvet.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -318,14 +320,37 @@ RATE_LIMITS = {
     "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
 }
 
+# Every write to business or personal data is logged with actor, time and address. Personal
+# fields are masked: the log says *that* a name changed, never what it was (see README).
 AUDITLOG_INCLUDE_ALL_MODELS = False
-AUDITLOG_DISABLE_REMOTE_ADDR = False
+AUDITLOG_MASK_CALLABLE = "inuvet.audit.mask"
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "customers.Customer", "mask_fields": ["name", "phone", "email"]},
+    {
+        "model": "bookings.Appointment",
+        "mask_fields": ["message"],
+        "exclude_fields": ["manage_token_hash", "request_key_hash", "updated_at"],
+    },
+    "bookings.Service",
+    {"model": "bookings.Practitioner", "m2m_fields": []},
+    "bookings.WorkingHours",
+    "bookings.Closure",
+    "privacy.ConsentRecord",
+    {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": ["groups", "user_permissions"]},
+    {"model": "auth.Group", "m2m_fields": ["permissions"]},
+)
 
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # failed logins are part of the audit trail
+
+# Staff sessions end after 8 hours, or after 30 minutes without a request (inuvet.middleware).
+SESSION_COOKIE_AGE = 8 * 3600
+STAFF_IDLE_TIMEOUT = env_int("DJANGO_STAFF_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60) * 60
 
 LOGGING = {
     "version": 1,
@@ -333,6 +358,6 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO").upper()},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 FORMAT_MODULE_PATH = ["inuvet.formats"]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+
+
+class InuvetAdminConfig(AdminConfig):
+    default_site = "inuvet.sites.InuvetAdminSite"
+
+
+class InuvetConfig(AppConfig):
+    """The project itself: holds the migrations that create the staff roles."""
+
+    name = "inuvet"
+    verbose_name = "Inuvet"

@@ -1,0 +1,23 @@
+"""The staff site: Django's admin plus the calendar, reports and audit pages."""
+
+from django.contrib import admin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+
+class InuvetAdminSite(admin.AdminSite):
+    site_header = _("Inuvet staff")
+    site_title = _("Inuvet staff")
+    index_title = _("Front desk")
+    index_template = "admin/inuvet_index.html"
+
+    def get_urls(self):
+        from bookings import reports, staff
+
+        custom = [
+            path("calendar/", self.admin_view(staff.calendar), name="calendar"),
+            path("calendar/book/", self.admin_view(staff.book), name="calendar_book"),
+            path("reports/", self.admin_view(reports.report_page), name="reports"),
+            path("reports/<slug:table>.csv", self.admin_view(reports.report_csv), name="reports_csv"),
+        ]
+        return custom + super().get_urls()

@@ -1,0 +1,201 @@
+"""The staff calendar, the phone / walk-in booking form and the appointment page's actions."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Appointment
+from customers.models import Customer
+from tests.factories import at, make_appointment, make_closure, make_customer, make_practitioner, make_service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(client, reception):
+    client.force_login(reception)
+    return client
+
+
+def test_day_view_shows_every_practitioner_with_appointments_but_no_personal_data(desk, vet, checkup, open_day):
+    other = make_practitioner("Mikko Korhonen")
+    customer = make_customer(name="Sentinel Secretname")
+    appointment = make_appointment(checkup, vet, at(open_day, 9), customer=customer, message="Secret message")
+    make_closure(at(open_day, 13), at(open_day, 14), practitioner=other)
+    page = desk.get(reverse("admin:calendar"), {"date": open_day.isoformat()}).content.decode()
+    assert "Aino Virtanen" in page and "Mikko Korhonen" in page
+    assert appointment.display_reference in page and "Terveystarkastus" in page
+    assert "Sentinel" not in page and "Secret message" not in page
+    assert reverse("admin:bookings_appointment_change", args=[appointment.pk]) in page
+    assert f"start={open_day.isoformat()}T10:00" in page  # a free working-hours cell books
+    assert f"practitioner={vet.pk}&amp;start={open_day.isoformat()}T09:00" not in page  # taken
+
+
+def test_week_view_of_one_practitioner_marks_holidays(desk, vet, checkup):
+    day = timezone.localdate().replace(month=12, day=6)
+    page = desk.get(reverse("admin:calendar"), {"view": "week", "practitioner": vet.pk, "date": day.isoformat()})
+    assert page.status_code == 200
+    assert page.context["week_view"] and len(page.context["grid"].columns) == 7
+    assert any(column.holiday for column in page.context["grid"].columns)
+
+
+def test_calendar_bad_input_falls_back_not_500(desk, vet):
+    for query in ({"date": "2026-13-45"}, {"view": "week", "practitioner": "999"}, {"date": "x" * 500}):
+        assert desk.get(reverse("admin:calendar"), query).status_code == 200
+
+
+@pytest.mark.parametrize("count", [10, 300])
+def test_calendar_runs_a_constant_number_of_queries(desk, django_assert_max_num_queries, count, open_day):
+    vets = [make_practitioner(f"Vet {i}") for i in range(3)]
+    service = make_service(vets, duration=15, slot_step=15)
+    for i in range(count):
+        start = at(open_day, 8) + timedelta(minutes=15 * (i // 3))
+        make_appointment(service, vets[i % 3], start - timedelta(days=7 * (i // 90)))
+    desk.get(reverse("admin:index"))  # the session's first save happens here, not below
+    with django_assert_max_num_queries(8):
+        desk.get(reverse("admin:calendar"), {"date": open_day.isoformat()})
+    with django_assert_max_num_queries(8):
+        desk.get(reverse("admin:calendar"), {"view": "week", "practitioner": vets[0].pk, "date": open_day.isoformat()})
+
+
+def test_reception_books_a_new_phone_client_from_the_calendar(desk, vet, checkup, open_day, django_capture_on_commit_callbacks):
+    form = desk.get(reverse("admin:calendar_book"), {"practitioner": vet.pk, "start": f"{open_day}T10:00"})
+    assert f'value="{open_day}"' in form.content.decode() and 'value="10:00"' in form.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(
+            reverse("admin:calendar_book"),
+            {
+                "service": checkup.pk,
+                "practitioner": vet.pk,
+                "date": open_day.isoformat(),
+                "time": "10:00",
+                "source": "phone",
+                "name": "Puhelin Asiakas",
+                "phone": "040 765 4321",
+                "email": "",
+                "language": "fi",
+            },
+        )
+    appointment = Appointment.objects.get()
+    assert response["Location"] == reverse("admin:bookings_appointment_change", args=[appointment.pk])
+    assert appointment.source == "phone" and appointment.customer.phone == "+358407654321"
+    assert mail.outbox == []  # no email address, no email
+
+
+def test_reception_finds_an_existing_customer_by_phone_in_any_format_and_books_them(desk, checkup, vet, open_day):
+    customer = make_customer(name="Maija M", phone="+358401112233", email="maija@example.com")
+    found = desk.get(reverse("admin:calendar_book"), {"q": "040-111 2233"}).content.decode()
+    assert "Maija M" in found and f"customer={customer.pk}" in found
+    desk.post(
+        reverse("admin:calendar_book"),
+        {
+            "service": checkup.pk,
+            "date": open_day.isoformat(),
+            "time": "17:05",  # outside the online grid and hours: staff may
+            "source": "walk_in",
+            "customer": customer.pk,
+            "language": "sv",
+        },
+    )
+    appointment = Appointment.objects.get()
+    assert appointment.customer_id == customer.pk and Customer.objects.count() == 1
+
+
+def test_staff_overlap_is_refused_with_a_message_and_nothing_written(desk, vet, checkup, open_day):
+    make_appointment(checkup, vet, at(open_day, 10))
+    response = desk.post(
+        reverse("admin:calendar_book"),
+        {
+            "service": checkup.pk,
+            "practitioner": vet.pk,
+            "date": open_day.isoformat(),
+            "time": "10:15",
+            "source": "phone",
+            "name": "X Y",
+            "phone": "0401234567",
+            "language": "fi",
+        },
+    )
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode() or "errorlist" in response.content.decode()
+    assert Appointment.objects.count() == 1 and Customer.objects.count() == 1
+
+
+def test_booking_form_needs_a_customer_and_valid_fields(desk, checkup, open_day):
+    for data in (
+        {"service": checkup.pk, "date": open_day.isoformat(), "time": "10:00", "source": "phone", "language": "fi"},
+        {"service": "999", "date": "nope", "time": "25:00", "source": "x", "language": "xx"},
+        {"service": checkup.pk, "date": open_day.isoformat(), "time": "10:00", "source": "phone", "language": "fi",
+         "name": "A", "phone": "not a phone"},
+    ):  # fmt: skip
+        assert desk.post(reverse("admin:calendar_book"), data).status_code == 200
+    assert not Appointment.objects.exists()
+
+
+def test_status_move_and_cancel_from_the_appointment_page(desk, client, vet, checkup, open_day, practitioner_user):
+    appointment = make_appointment(checkup, vet, at(open_day, 9))
+    page = desk.get(reverse("admin:bookings_appointment_change", args=[appointment.pk])).content.decode()
+    assert reverse("admin:bookings_appointment_move", args=[appointment.pk]) in page
+    desk.post(
+        reverse("admin:bookings_appointment_move", args=[appointment.pk]),
+        {"date": open_day.isoformat(), "time": "14:30", "practitioner": vet.pk},
+    )
+    appointment.refresh_from_db()
+    assert appointment.start == at(open_day, 14, 30)
+
+    client.force_login(practitioner_user)
+    client.post(reverse("admin:bookings_appointment_status", args=[appointment.pk]), {"status": "arrived"})
+    client.post(reverse("admin:bookings_appointment_status", args=[appointment.pk]), {"status": "completed"})
+    appointment.refresh_from_db()
+    assert appointment.status == "completed"
+    assert client.post(reverse("admin:bookings_appointment_cancel", args=[appointment.pk])).status_code == 403
+
+
+def test_tampered_status_and_forged_ids_change_nothing(desk, vet, checkup, open_day):
+    appointment = make_appointment(checkup, vet, at(open_day, 9))
+    desk.post(reverse("admin:bookings_appointment_status", args=[appointment.pk]), {"status": "cancelled"})
+    desk.post(reverse("admin:bookings_appointment_status", args=[appointment.pk]), {"status": "<script>"})
+    appointment.refresh_from_db()
+    assert appointment.status == "confirmed"
+    assert desk.post(reverse("admin:bookings_appointment_status", args=[999999]), {"status": "arrived"}).status_code == 404
+    assert desk.get(reverse("admin:bookings_appointment_move", args=[999999])).status_code == 404
+    assert desk.get(reverse("admin:bookings_appointment_status", args=[appointment.pk])).status_code == 405
+
+
+def test_staff_move_over_another_appointment_is_refused(desk, vet, checkup, open_day):
+    first = make_appointment(checkup, vet, at(open_day, 9))
+    make_appointment(checkup, vet, at(open_day, 11))
+    response = desk.post(
+        reverse("admin:bookings_appointment_move", args=[first.pk]),
+        {"date": open_day.isoformat(), "time": "11:15", "practitioner": vet.pk},
+    )
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    first.refresh_from_db()
+    assert first.start == at(open_day, 9)
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_changelists_run_a_constant_number_of_queries(desk, dpo, client, django_assert_max_num_queries, count, open_day):
+    vet = make_practitioner("Aino")
+    service = make_service([vet], duration=15)
+    for i in range(count):
+        make_appointment(service, vet, at(open_day, 8) + timedelta(minutes=15 * i))
+    desk.get(reverse("admin:index"))  # the session's first save happens here, not below
+    for name in (
+        "bookings_appointment_changelist",
+        "customers_customer_changelist",
+        "bookings_service_changelist",
+        "bookings_practitioner_changelist",
+        "bookings_workinghours_changelist",
+        "bookings_closure_changelist",
+    ):
+        with django_assert_max_num_queries(12):  # filters' choice lists and the date hierarchy included
+            assert desk.get(reverse(f"admin:{name}")).status_code == 200
+    client.force_login(dpo)
+    client.get(reverse("admin:index"))
+    for name in ("auditlog_logentry_changelist", "axes_accesslog_changelist", "privacy_consentrecord_changelist"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(f"admin:{name}")).status_code == 200
