@@ -35,7 +35,15 @@ class PractitionerAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "duration", "slot_step", "min_notice", "max_days_ahead", "bookable_online", "is_active"]
+    list_display = [
+        "name",
+        "duration",
+        "slot_step",
+        "min_notice",
+        "max_days_ahead",
+        "bookable_online",
+        "is_active",
+    ]
     list_filter = ["bookable_online", "is_active"]
     list_select_related = []
     search_fields = ["name", "name_sv", "name_en"]
@@ -79,8 +87,13 @@ class ClosureAdmin(admin.ModelAdmin):
 
 
 class MoveForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    time = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"))
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=gettext_lazy("Time"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
     practitioner = forms.ModelChoiceField(
         label=gettext_lazy("Practitioner"), queryset=Practitioner.objects.none(), required=False
     )
@@ -161,7 +174,11 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appointment = self.get_object(request, object_id)
-        if appointment is not None and request.method == "GET" and self.has_view_permission(request, appointment):
+        if (
+            appointment is not None
+            and request.method == "GET"
+            and self.has_view_permission(request, appointment)
+        ):
             log_access(appointment)
             if appointment.customer:
                 log_access(appointment.customer)
@@ -189,9 +206,19 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         own = [
-            path("<int:pk>/status/", self.admin_site.admin_view(self.status_view), name="bookings_appointment_status"),
-            path("<int:pk>/cancel/", self.admin_site.admin_view(self.cancel_view), name="bookings_appointment_cancel"),
-            path("<int:pk>/move/", self.admin_site.admin_view(self.move_view), name="bookings_appointment_move"),
+            path(
+                "<int:pk>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="bookings_appointment_status",
+            ),
+            path(
+                "<int:pk>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="bookings_appointment_cancel",
+            ),
+            path(
+                "<int:pk>/move/", self.admin_site.admin_view(self.move_view), name="bookings_appointment_move"
+            ),
         ]
         return own + super().get_urls()
 

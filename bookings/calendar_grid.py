@@ -101,7 +101,10 @@ def build_grid(
             if last > first:
                 column.blocks.append(Block(row=first, span=last - first, label=reason))
         for appointment in appointments:
-            if appointment.practitioner_id != practitioner.pk or appointment.start.astimezone(tz).date() != day:
+            if (
+                appointment.practitioner_id != practitioner.pk
+                or appointment.start.astimezone(tz).date() != day
+            ):
                 continue
             first = max(0, math.floor(_row(appointment.start, day, first_hour, tz)))
             last = min(rows, max(first + 1, math.ceil(_row(appointment.end, day, first_hour, tz))))

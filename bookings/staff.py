@@ -45,7 +45,9 @@ def calendar(request):
     practitioners = list(Practitioner.objects.filter(is_active=True))
     week_view = request.GET.get("view") == "week" and practitioners
     if week_view:
-        chosen = next((p for p in practitioners if str(p.pk) == request.GET.get("practitioner")), practitioners[0])
+        chosen = next(
+            (p for p in practitioners if str(p.pk) == request.GET.get("practitioner")), practitioners[0]
+        )
         days = [monday_of(day) + timedelta(days=n) for n in range(7)]
         columns = [(d, chosen) for d in days]
         shown = [chosen]
@@ -64,8 +66,9 @@ def calendar(request):
     ):
         hours[pid][weekday].append((open_at, close_at))
     closures = list(
-        Closure.objects.filter(Q(practitioner_id__in=ids) | Q(practitioner__isnull=True), start__lt=end, end__gt=start)
-        .values_list("practitioner_id", "start", "end", "reason")
+        Closure.objects.filter(
+            Q(practitioner_id__in=ids) | Q(practitioner__isnull=True), start__lt=end, end__gt=start
+        ).values_list("practitioner_id", "start", "end", "reason")
     )
     appointments = list(
         Appointment.objects.active()
@@ -101,7 +104,10 @@ def calendar(request):
             "next_url": "?" + urlencode({**base, "date": day + step}),
             "today_url": "?" + urlencode(base),
             "day_view_url": "?" + urlencode({"date": day}),
-            "week_urls": [(p, "?" + urlencode({"view": "week", "practitioner": p.pk, "date": day})) for p in practitioners],
+            "week_urls": [
+                (p, "?" + urlencode({"view": "week", "practitioner": p.pk, "date": day}))
+                for p in practitioners
+            ],
             "book_url": reverse("admin:calendar_book"),
         },
     )
@@ -110,20 +116,32 @@ def calendar(request):
 class StaffBookingForm(forms.Form):
     """A phone or walk-in booking: an existing customer (chosen from the search) or a new one."""
 
-    service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=Service.objects.filter(is_active=True))
+    service = forms.ModelChoiceField(
+        label=gettext_lazy("Service"), queryset=Service.objects.filter(is_active=True)
+    )
     practitioner = forms.ModelChoiceField(
         label=gettext_lazy("Practitioner"),
         queryset=Practitioner.objects.filter(is_active=True),
         required=False,
         empty_label=gettext_lazy("Any free practitioner"),
     )
-    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    time = forms.TimeField(label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"))
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    time = forms.TimeField(
+        label=gettext_lazy("Time"),
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
     source = forms.ChoiceField(
         label=gettext_lazy("Booked by"),
-        choices=[(Appointment.Source.PHONE, gettext_lazy("phone")), (Appointment.Source.WALK_IN, gettext_lazy("walk-in"))],
+        choices=[
+            (Appointment.Source.PHONE, gettext_lazy("phone")),
+            (Appointment.Source.WALK_IN, gettext_lazy("walk-in")),
+        ],
     )
-    customer = forms.ModelChoiceField(queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput)
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput
+    )
     name = forms.CharField(label=gettext_lazy("Name"), max_length=NAME_MAX_LENGTH, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=PHONE_MAX_INPUT_LENGTH, required=False)
     email = forms.CharField(
@@ -131,7 +149,9 @@ class StaffBookingForm(forms.Form):
         max_length=EMAIL_MAX_LENGTH,
         required=False,
         widget=forms.EmailInput,
-        help_text=gettext_lazy("With an email address the client gets the confirmation and their personal link."),
+        help_text=gettext_lazy(
+            "With an email address the client gets the confirmation and their personal link."
+        ),
     )
     message = forms.CharField(
         label=gettext_lazy("Reason for the visit"),
@@ -144,7 +164,9 @@ class StaffBookingForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not data.get("customer") and not (data.get("name") and data.get("phone")):
-            raise ValidationError(_("Choose a customer from the search, or give the new customer's name and phone."))
+            raise ValidationError(
+                _("Choose a customer from the search, or give the new customer's name and phone.")
+            )
         return data
 
     def start(self) -> datetime:

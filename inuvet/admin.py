@@ -56,9 +56,14 @@ class PersonFilter(admin.SimpleListFilter):
         objects = Q(content_type=ContentType.objects.get_for_model(Customer), object_pk=str(customer_id))
         for model, ids in [
             (Appointment, Appointment.objects.filter(customer_id=customer_id).values_list("pk", flat=True)),
-            (ConsentRecord, ConsentRecord.objects.filter(customer_id=customer_id).values_list("pk", flat=True)),
+            (
+                ConsentRecord,
+                ConsentRecord.objects.filter(customer_id=customer_id).values_list("pk", flat=True),
+            ),
         ]:
-            objects |= Q(content_type=ContentType.objects.get_for_model(model), object_pk__in=[str(pk) for pk in ids])
+            objects |= Q(
+                content_type=ContentType.objects.get_for_model(model), object_pk__in=[str(pk) for pk in ids]
+            )
         return queryset.filter(objects)
 
 

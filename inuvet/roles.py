@@ -17,9 +17,13 @@ def _crud(model: str, *actions: str) -> set[str]:
     return {f"{app_label}.{action}_{name}" for action in actions or ("view", "add", "change", "delete")}
 
 
-_CALENDAR_CONTEXT = _crud("bookings.service", "view") | _crud("bookings.practitioner", "view") | _crud(
-    "bookings.workinghours", "view"
-) | _crud("bookings.closure", "view") | {"bookings.view_calendar"}
+_CALENDAR_CONTEXT = (
+    _crud("bookings.service", "view")
+    | _crud("bookings.practitioner", "view")
+    | _crud("bookings.workinghours", "view")
+    | _crud("bookings.closure", "view")
+    | {"bookings.view_calendar"}
+)
 
 ROLES: dict[str, set[str]] = {
     # Bookings and customers in full (customers are erased by the DPO, never deleted here).

@@ -336,7 +336,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "bookings.WorkingHours",
     "bookings.Closure",
     "privacy.ConsentRecord",
-    {"model": "auth.User", "exclude_fields": ["password", "last_login"], "m2m_fields": ["groups", "user_permissions"]},
+    {
+        "model": "auth.User",
+        "exclude_fields": ["password", "last_login"],
+        "m2m_fields": ["groups", "user_permissions"],
+    },
     {"model": "auth.Group", "m2m_fields": ["permissions"]},
 )
 

@@ -25,8 +25,13 @@ def entries(model, action, actor=None):
     return found.filter(actor=actor) if actor else found
 
 
-def test_a_scripted_staff_session_leaves_one_entry_per_action(client, reception, practitioner_user, vet, checkup, open_day):
-    assert client.post(reverse("admin:login"), {"username": "reception", "password": PASSWORD}).status_code == 302
+def test_a_scripted_staff_session_leaves_one_entry_per_action(
+    client, reception, practitioner_user, vet, checkup, open_day
+):
+    assert (
+        client.post(reverse("admin:login"), {"username": "reception", "password": PASSWORD}).status_code
+        == 302
+    )
     assert AccessLog.objects.filter(username="reception", logout_time__isnull=True).count() == 1
 
     client.post(
@@ -97,7 +102,10 @@ def test_no_personal_value_reaches_the_audit_log(client, reception, vet, checkup
     assert json.loads(dump)
 
 
-@pytest.mark.parametrize("role", [roles.RECEPTION, roles.PRACTITIONER, roles.DATA_PROTECTION_OFFICER, roles.ADMINISTRATOR, "superuser"])
+@pytest.mark.parametrize(
+    "role",
+    [roles.RECEPTION, roles.PRACTITIONER, roles.DATA_PROTECTION_OFFICER, roles.ADMINISTRATOR, "superuser"],
+)
 def test_nobody_can_add_change_or_delete_audit_entries(client, role, checkup, vet, open_day):
     user = (
         get_user_model().objects.create_superuser("root", password=PASSWORD)
@@ -106,13 +114,27 @@ def test_nobody_can_add_change_or_delete_audit_entries(client, role, checkup, ve
     )
     make_appointment(checkup, vet, at(open_day, 9))  # some entries exist
     log = AccessLog.objects.create(username="x", ip_address="10.0.0.1", user_agent="t", path_info="/")
-    failure = AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1", user_agent="t", path_info="/", locked_out=False)
+    failure = AccessFailureLog.objects.create(
+        username="x", ip_address="10.0.0.1", user_agent="t", path_info="/", locked_out=False
+    )
     entry = LogEntry.objects.first()
     client.force_login(user)  # a sign-in adds an access log record of its own
     before = (LogEntry.objects.count(), AccessLog.objects.count(), AccessFailureLog.objects.count())
-    for app_model, obj in (("auditlog_logentry", entry), ("axes_accesslog", log), ("axes_accessfailurelog", failure)):
-        assert client.post(reverse(f"admin:{app_model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
-        assert client.post(reverse(f"admin:{app_model}_change", args=[obj.pk]), {"username": "forged"}).status_code == 403
+    for app_model, obj in (
+        ("auditlog_logentry", entry),
+        ("axes_accesslog", log),
+        ("axes_accessfailurelog", failure),
+    ):
+        assert (
+            client.post(reverse(f"admin:{app_model}_delete", args=[obj.pk]), {"post": "yes"}).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse(f"admin:{app_model}_change", args=[obj.pk]), {"username": "forged"}
+            ).status_code
+            == 403
+        )
         assert client.post(reverse(f"admin:{app_model}_add"), {"username": "forged"}).status_code == 403
         bulk = client.post(
             reverse(f"admin:{app_model}_changelist"),
@@ -136,7 +158,8 @@ def test_audit_viewer_filters_by_person_actor_and_action(client, dpo, reception,
     person = client.get(url, {"person": mine.customer.pk})
     shown = list(person.context["cl"].result_list)
     assert shown and all(
-        (e.content_type.model, e.object_pk) in {("customer", str(mine.customer.pk)), ("appointment", str(mine.pk))}
+        (e.content_type.model, e.object_pk)
+        in {("customer", str(mine.customer.pk)), ("appointment", str(mine.pk))}
         for e in shown
     )
     by_actor = client.get(url, {"actor__id__exact": reception.pk, "action__exact": LogEntry.Action.ACCESS})

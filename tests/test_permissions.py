@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from inuvet import roles
 from privacy.models import ConsentRecord
-from tests.factories import at, make_appointment, make_customer, make_practitioner, make_service, make_staff, next_open_weekday
+from tests.factories import (
+    at,
+    make_appointment,
+    make_customer,
+    make_practitioner,
+    make_service,
+    make_staff,
+    next_open_weekday,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +35,13 @@ CONFIG = {"view": {R, P, A}, "add": {A}, "change": {A}, "delete": {A}}
 
 def crud(view=frozenset(), add=frozenset(), change=frozenset(), delete=frozenset()):
     """Expected roles per admin page of a model. `change` GET is the object page: viewers see it too."""
-    return {"changelist": set(view), "add": set(add), "change": set(view) | set(change), "delete": set(delete), "history": set(view)}
+    return {
+        "changelist": set(view),
+        "add": set(add),
+        "change": set(view) | set(change),
+        "delete": set(delete),
+        "history": set(view),
+    }
 
 
 MODELS = {
@@ -128,7 +142,9 @@ def world(db):
         "customers.customer": customer,
         "privacy.consentrecord": consent,
         "auditlog.logentry": LogEntry.objects.first(),
-        "axes.accesslog": AccessLog.objects.create(username="x", ip_address="10.0.0.1", user_agent="t", path_info="/"),
+        "axes.accesslog": AccessLog.objects.create(
+            username="x", ip_address="10.0.0.1", user_agent="t", path_info="/"
+        ),
         "axes.accessfailurelog": AccessFailureLog.objects.create(
             username="x", ip_address="10.0.0.1", user_agent="t", path_info="/", locked_out=False
         ),
@@ -192,7 +208,11 @@ def test_permission_matrix(client, world):
     for name in sorted(table):
         path = url_for(name, world)
         model_page = next(
-            ((model, name[len(model.replace(".", "_")) + 1 :]) for model in MODELS if name.startswith(model.replace(".", "_") + "_")),
+            (
+                (model, name[len(model.replace(".", "_")) + 1 :])
+                for model in MODELS
+                if name.startswith(model.replace(".", "_") + "_")
+            ),
             None,
         )
         for actor, user in [("anonymous", None), *users.items()]:
@@ -215,5 +235,8 @@ def test_groups_in_the_database_hold_exactly_the_roles_of_roles_py():
     """Fails when inuvet/roles.py changed without a migration that syncs the groups."""
     for role, wanted in roles.ROLES.items():
         group = Group.objects.get(name=role)
-        held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        held = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in group.permissions.select_related("content_type")
+        }
         assert held == wanted, role

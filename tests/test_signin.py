@@ -68,7 +68,11 @@ def test_changing_the_password_signs_out_every_other_session(reception):
     elsewhere.force_login(reception)
     response = here.post(
         reverse("admin:password_change"),
-        {"old_password": PASSWORD, "new_password1": "uusi-salasana-2026!", "new_password2": "uusi-salasana-2026!"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "uusi-salasana-2026!",
+            "new_password2": "uusi-salasana-2026!",
+        },
     )
     assert response.status_code == 302
     assert here.get(reverse("admin:index")).status_code == 200

@@ -20,7 +20,9 @@ def desk(client, reception):
     return client
 
 
-def test_day_view_shows_every_practitioner_with_appointments_but_no_personal_data(desk, vet, checkup, open_day):
+def test_day_view_shows_every_practitioner_with_appointments_but_no_personal_data(
+    desk, vet, checkup, open_day
+):
     other = make_practitioner("Mikko Korhonen")
     customer = make_customer(name="Sentinel Secretname")
     appointment = make_appointment(checkup, vet, at(open_day, 9), customer=customer, message="Secret message")
@@ -36,7 +38,9 @@ def test_day_view_shows_every_practitioner_with_appointments_but_no_personal_dat
 
 def test_week_view_of_one_practitioner_marks_holidays(desk, vet, checkup):
     day = timezone.localdate().replace(month=12, day=6)
-    page = desk.get(reverse("admin:calendar"), {"view": "week", "practitioner": vet.pk, "date": day.isoformat()})
+    page = desk.get(
+        reverse("admin:calendar"), {"view": "week", "practitioner": vet.pk, "date": day.isoformat()}
+    )
     assert page.status_code == 200
     assert page.context["week_view"] and len(page.context["grid"].columns) == 7
     assert any(column.holiday for column in page.context["grid"].columns)
@@ -58,10 +62,15 @@ def test_calendar_runs_a_constant_number_of_queries(desk, django_assert_max_num_
     with django_assert_max_num_queries(8):
         desk.get(reverse("admin:calendar"), {"date": open_day.isoformat()})
     with django_assert_max_num_queries(8):
-        desk.get(reverse("admin:calendar"), {"view": "week", "practitioner": vets[0].pk, "date": open_day.isoformat()})
+        desk.get(
+            reverse("admin:calendar"),
+            {"view": "week", "practitioner": vets[0].pk, "date": open_day.isoformat()},
+        )
 
 
-def test_reception_books_a_new_phone_client_from_the_calendar(desk, vet, checkup, open_day, django_capture_on_commit_callbacks):
+def test_reception_books_a_new_phone_client_from_the_calendar(
+    desk, vet, checkup, open_day, django_capture_on_commit_callbacks
+):
     form = desk.get(reverse("admin:calendar_book"), {"practitioner": vet.pk, "start": f"{open_day}T10:00"})
     assert f'value="{open_day}"' in form.content.decode() and 'value="10:00"' in form.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -85,7 +94,9 @@ def test_reception_books_a_new_phone_client_from_the_calendar(desk, vet, checkup
     assert mail.outbox == []  # no email address, no email
 
 
-def test_reception_finds_an_existing_customer_by_phone_in_any_format_and_books_them(desk, checkup, vet, open_day):
+def test_reception_finds_an_existing_customer_by_phone_in_any_format_and_books_them(
+    desk, checkup, vet, open_day
+):
     customer = make_customer(name="Maija M", phone="+358401112233", email="maija@example.com")
     found = desk.get(reverse("admin:calendar_book"), {"q": "040-111 2233"}).content.decode()
     assert "Maija M" in found and f"customer={customer.pk}" in found
@@ -135,7 +146,9 @@ def test_booking_form_needs_a_customer_and_valid_fields(desk, checkup, open_day)
     assert not Appointment.objects.exists()
 
 
-def test_status_move_and_cancel_from_the_appointment_page(desk, client, vet, checkup, open_day, practitioner_user):
+def test_status_move_and_cancel_from_the_appointment_page(
+    desk, client, vet, checkup, open_day, practitioner_user
+):
     appointment = make_appointment(checkup, vet, at(open_day, 9))
     page = desk.get(reverse("admin:bookings_appointment_change", args=[appointment.pk])).content.decode()
     assert reverse("admin:bookings_appointment_move", args=[appointment.pk]) in page
@@ -160,7 +173,12 @@ def test_tampered_status_and_forged_ids_change_nothing(desk, vet, checkup, open_
     desk.post(reverse("admin:bookings_appointment_status", args=[appointment.pk]), {"status": "<script>"})
     appointment.refresh_from_db()
     assert appointment.status == "confirmed"
-    assert desk.post(reverse("admin:bookings_appointment_status", args=[999999]), {"status": "arrived"}).status_code == 404
+    assert (
+        desk.post(
+            reverse("admin:bookings_appointment_status", args=[999999]), {"status": "arrived"}
+        ).status_code
+        == 404
+    )
     assert desk.get(reverse("admin:bookings_appointment_move", args=[999999])).status_code == 404
     assert desk.get(reverse("admin:bookings_appointment_status", args=[appointment.pk])).status_code == 405
 
@@ -178,7 +196,9 @@ def test_staff_move_over_another_appointment_is_refused(desk, vet, checkup, open
 
 
 @pytest.mark.parametrize("count", [5, 200])
-def test_changelists_run_a_constant_number_of_queries(desk, dpo, client, django_assert_max_num_queries, count, open_day):
+def test_changelists_run_a_constant_number_of_queries(
+    desk, dpo, client, django_assert_max_num_queries, count, open_day
+):
     vet = make_practitioner("Aino")
     service = make_service([vet], duration=15)
     for i in range(count):
@@ -196,6 +216,10 @@ def test_changelists_run_a_constant_number_of_queries(desk, dpo, client, django_
             assert desk.get(reverse(f"admin:{name}")).status_code == 200
     client.force_login(dpo)
     client.get(reverse("admin:index"))
-    for name in ("auditlog_logentry_changelist", "axes_accesslog_changelist", "privacy_consentrecord_changelist"):
+    for name in (
+        "auditlog_logentry_changelist",
+        "axes_accesslog_changelist",
+        "privacy_consentrecord_changelist",
+    ):
         with django_assert_max_num_queries(12):
             assert client.get(reverse(f"admin:{name}")).status_code == 200
