@@ -1,11 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from bookings import converters, views
-
-register_converter(converters.SlotStartConverter, "slot")
-register_converter(converters.PractitionerChoiceConverter, "who")
-register_converter(converters.ReferenceConverter, "ref")
-register_converter(converters.TokenConverter, "token")
+from bookings import views
 
 app_name = "bookings"
 urlpatterns = [

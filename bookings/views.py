@@ -39,7 +39,7 @@ from bookings.services import (
 from bookings.tokens import manage_token, new_request_key, token_matches
 from inuvet import ratelimit
 from privacy.models import ConsentRecord
-from privacy.services import record_consent
+from privacy.services import has_consent, record_consent
 
 DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
 
@@ -240,9 +240,11 @@ def with_manage_link(view):
 
 def _manage_context(appointment: Appointment, token: str) -> dict:
     now = timezone.now()
+    customer = appointment.customer
     return {
         "appointment": appointment,
         "token": token,
+        "marketing_consent": bool(customer) and has_consent(customer, ConsentRecord.Purpose.MARKETING),
         "can_change": client_may_change(appointment, now),
         "cutoff": appointment.start - timedelta(hours=appointment.service.cancel_cutoff),
         "is_past": appointment.start <= now,

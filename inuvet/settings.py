@@ -294,6 +294,13 @@ PRACTICE = {
     "public_url": env_str("DJANGO_PUBLIC_URL", "http://www.inuvet.fi/ajanvaraus/"),
 }
 
+# Data protection: where notices to the DPO go; how long data is kept (0 = until the person deletes
+# it, as the privacy notice says); the key of the erasure ledger's hashes (keep it stable: after
+# a restore, `reapply_erasures` finds erased persons by it).
+DPO_EMAIL = env_str("DJANGO_DPO_EMAIL", PRACTICE["email"])
+RETENTION_YEARS = env_int("DJANGO_RETENTION_YEARS", 0, maximum=100)
+ERASURE_KEY = env_str("DJANGO_ERASURE_KEY") or SECRET_KEY
+
 # Booking rules that are the practice's, not one service's.
 BOOKING_MAX_ACTIVE_PER_PERSON = env_int("DJANGO_MAX_ACTIVE_BOOKINGS", 3, minimum=1, maximum=100)
 BOOKING_CLOSED_ON_PUBLIC_HOLIDAYS = env_bool("DJANGO_CLOSED_ON_PUBLIC_HOLIDAYS", True)
@@ -336,6 +343,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "bookings.WorkingHours",
     "bookings.Closure",
     "privacy.ConsentRecord",
+    {"model": "privacy.DataSubjectRequest", "mask_fields": ["subject", "notes"]},
+    "privacy.ExportRecord",
+    "privacy.ErasureReceipt",
     {
         "model": "auth.User",
         "exclude_fields": ["password", "last_login"],

@@ -1,4 +1,4 @@
-"""The staff site: Django's admin plus the calendar, reports and audit pages."""
+"""The staff site: Django's admin plus the calendar, reports and data-protection pages."""
 
 from django.contrib import admin
 from django.urls import path
@@ -13,8 +13,14 @@ class InuvetAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from bookings import reports, staff
+        from privacy import staff as privacy_staff
 
         custom = [
+            path("privacy/", self.admin_view(privacy_staff.dashboard), name="privacy_dashboard"),
+            path("privacy/find/", self.admin_view(privacy_staff.find_person), name="privacy_find"),
+            path("privacy/export/", self.admin_view(privacy_staff.export), name="privacy_export"),
+            path("privacy/erase/", self.admin_view(privacy_staff.erase), name="privacy_erase"),
+            path("privacy/marketing.csv", self.admin_view(privacy_staff.marketing_list), name="privacy_marketing"),
             path("calendar/", self.admin_view(staff.calendar), name="calendar"),
             path("calendar/book/", self.admin_view(staff.book), name="calendar_book"),
             path("reports/", self.admin_view(reports.report_page), name="reports"),

@@ -1,7 +1,14 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from bookings import converters
 from inuvet import views
+
+# URL parts of the public pages, registered once for every app's URLs.
+register_converter(converters.SlotStartConverter, "slot")
+register_converter(converters.PractitionerChoiceConverter, "who")
+register_converter(converters.ReferenceConverter, "ref")
+register_converter(converters.TokenConverter, "token")
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -1,16 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from privacy.models import ConsentRecord
+from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, ExportRecord
 
 
-@admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
-    """Consent records are evidence: read-only for everyone."""
-
-    list_display = ["created_at", "customer", "purpose", "given", "language", "source"]
-    list_filter = ["purpose", "given", "language"]
-    list_select_related = ["customer"]
-    readonly_fields = ["customer", "purpose", "given", "text", "language", "source", "created_at"]
+class ReadOnlyEvidence(admin.ModelAdmin):
+    """Records that prove what happened: nobody adds, changes or deletes them by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -20,3 +17,76 @@ class ConsentRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(ReadOnlyEvidence):
+    list_display = ["created_at", "customer", "purpose", "given", "language", "source"]
+    list_filter = ["purpose", "given", "language"]
+    list_select_related = ["customer"]
+    readonly_fields = ["customer", "purpose", "given", "text", "language", "source", "created_at"]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyEvidence):
+    list_display = ["created_at", "kind", "actor", "by_subject", "customers", "request"]
+    list_filter = ["kind", "by_subject"]
+    list_select_related = ["actor", "request"]
+
+
+@admin.register(ErasureReceipt)
+class ErasureReceiptAdmin(ReadOnlyEvidence):
+    list_display = ["erased_at", "reason", "actor", "request", "customer_records"]
+    list_filter = ["reason"]
+    list_select_related = ["actor", "request"]
+    fields = ["erased_at", "reason", "actor", "request", "counts"]
+    readonly_fields = fields
+
+    @admin.display(description=_("customer records"))
+    def customer_records(self, obj):
+        return obj.counts.get("customer records", 0)
+
+
+class DataSubjectRequestForm(forms.ModelForm):
+    class Meta:
+        model = DataSubjectRequest
+        fields = [
+            "kind", "received_on", "channel", "customer", "subject", "verification_method", "verification_result",
+            "status", "notes", "outcome", "completed_on", "extension_months", "extension_reason", "subject_told_on",
+        ]  # fmt: skip
+        widgets = {
+            "received_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "subject_told_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "completed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+
+@admin.register(DataSubjectRequest)
+class DataSubjectRequestAdmin(admin.ModelAdmin):
+    form = DataSubjectRequestForm
+    list_display = ["__str__", "kind", "received_on", "due_on", "deadline", "status", "channel", "verification_result"]
+    list_filter = ["status", "kind", "channel"]
+    list_select_related = ["customer"]
+    search_fields = ["=id"]
+    ordering = ["due_on", "pk"]
+    raw_id_fields = ["customer"]
+    readonly_fields = ["due_on", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["kind", "received_on", "channel", "customer", "subject"]}),
+        (_("Identity"), {"fields": ["verification_method", "verification_result"]}),
+        (_("Handling"), {"fields": ["status", "notes", "outcome", "completed_on"]}),
+        (_("Deadline"), {"fields": ["due_on", "extension_months", "extension_reason", "subject_told_on"]}),
+        (None, {"fields": ["created_at"]}),
+    ]
+
+    @admin.display(description=_("deadline"))
+    def deadline(self, obj):
+        return {
+            "overdue": _("OVERDUE"),
+            "due soon": _("due within 7 days"),
+            "ok": "",
+            "closed": "",
+        }[obj.deadline_state(timezone.localdate())]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the register of requests is kept; erasure empties their identifying fields

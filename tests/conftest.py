@@ -14,6 +14,13 @@ def empty_cache():
 
 
 @pytest.fixture
+def staff_roles(db):
+    """The role groups, for tests with real commits: their database is flushed after every test,
+    which removes what the role migrations made (pytest-django runs these tests last)."""
+    roles.sync_roles()
+
+
+@pytest.fixture
 def en_client(client, settings):
     """A test client that chose English with the language switch (for asserting on wording)."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

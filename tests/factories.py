@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 from bookings.schedules import closed_days
+from bookings.tokens import hash_token, manage_token
 from customers.models import Customer
 from inuvet import roles
 
@@ -59,8 +60,10 @@ def make_customer(**fields) -> Customer:
 def make_appointment(service: Service, practitioner: Practitioner, start: datetime, **fields) -> Appointment:
     """An appointment written straight to the table (test set-up, not the booking path)."""
     end = start + timedelta(minutes=service.duration)
-    fields.setdefault("customer", make_customer())
+    if "customer" not in fields:
+        fields["customer"] = make_customer()
     fields.setdefault("reference", f"T{next(_counter):05d}"[-6:])
+    fields.setdefault("manage_token_hash", hash_token(manage_token(fields["reference"])))
     return Appointment.objects.create(
         service=service,
         practitioner=practitioner,

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from django.utils import timezone
 
 from inuvet import roles
-from privacy.models import ConsentRecord
+from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, ExportRecord
 from tests.factories import (
     at,
     make_appointment,
@@ -52,6 +52,9 @@ MODELS = {
     "bookings.closure": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
     "customers.customer": crud(view={R, D}, add={R}, change={R, D}),
     "privacy.consentrecord": crud(view={D}),
+    "privacy.datasubjectrequest": crud(view={D}, add={D}, change={D}),
+    "privacy.exportrecord": crud(view={D}),
+    "privacy.erasurereceipt": crud(view={D}),
     "auditlog.logentry": crud(view={D, A}),
     "axes.accesslog": crud(view={D, A}),
     "axes.accessfailurelog": crud(view={D, A}),
@@ -65,6 +68,11 @@ NOBODY = {
     ("customers.customer", "delete"),
     ("privacy.consentrecord", "add"),
     ("privacy.consentrecord", "delete"),
+    ("privacy.datasubjectrequest", "delete"),
+    ("privacy.exportrecord", "add"),
+    ("privacy.exportrecord", "delete"),
+    ("privacy.erasurereceipt", "add"),
+    ("privacy.erasurereceipt", "delete"),
     ("auditlog.logentry", "add"),
     ("auditlog.logentry", "delete"),
     ("axes.accesslog", "add"),
@@ -87,8 +95,13 @@ OTHER = {
     "bookings_appointment_cancel": {R},  # POST
     "bookings_appointment_move": {R},
     "auth_user_password_change": {A},
+    "privacy_dashboard": {D},
+    "privacy_find": {D},
+    "privacy_export": {D},  # POST
+    "privacy_erase": {D},  # POST
+    "privacy_marketing": {D, A},
 }
-POST_ONLY = {"bookings_appointment_status", "bookings_appointment_cancel"}
+POST_ONLY = {"bookings_appointment_status", "bookings_appointment_cancel", "privacy_export", "privacy_erase"}
 NOT_CHECKED = {
     "login": "public sign-in page",
     "logout": "POST-only sign-out",
@@ -127,6 +140,9 @@ def world(db):
     service = make_service([vet])
     customer = make_customer()
     appointment = make_appointment(service, vet, at(next_open_weekday(), 9), customer=customer)
+    privacy_request = DataSubjectRequest.objects.create(kind="access", channel="email", customer=customer)
+    receipt = ErasureReceipt.objects.create(reason="request", counts={})
+    export = ExportRecord.objects.create(kind="person", customers=1)
     consent = ConsentRecord.objects.create(
         customer=customer, purpose="marketing", given=True, text="t", language="fi", source="test"
     )
@@ -141,6 +157,9 @@ def world(db):
         ),
         "customers.customer": customer,
         "privacy.consentrecord": consent,
+        "privacy.datasubjectrequest": privacy_request,
+        "privacy.erasurereceipt": receipt,
+        "privacy.exportrecord": export,
         "auditlog.logentry": LogEntry.objects.first(),
         "axes.accesslog": AccessLog.objects.create(
             username="x", ip_address="10.0.0.1", user_agent="t", path_info="/"

@@ -1,18 +1,8 @@
 """Create the staff roles of inuvet/roles.py as groups with exactly their permissions."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-
-def sync(apps, schema_editor):
-    # Permissions are normally created after all migrations; the roles need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    from inuvet.roles import sync_roles
-
-    sync_roles(apps)
+from inuvet.migrations import sync_roles_operation
 
 
 class Migration(migrations.Migration):
@@ -26,4 +16,4 @@ class Migration(migrations.Migration):
         ("privacy", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(sync, migrations.RunPython.noop)]
+    operations = [sync_roles_operation()]

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from bookings import reports
+from bookings import report_figures
 from bookings.models import Appointment
 from customers.models import Customer
 from tests.factories import at, make_appointment, make_closure, make_practitioner, make_service, make_staff
@@ -73,10 +73,10 @@ def calendar(db):
     return {"aino": aino, "bertta": bertta, "checkup": checkup, "vaccination": vaccination}
 
 
-def tables(first=WEEK_1, last=LAST_DAY, now=NOW) -> dict[str, reports.Table]:
+def tables(first=WEEK_1, last=LAST_DAY, now=NOW) -> dict[str, report_figures.Table]:
     with translation.override("en"):
-        cal = reports.load_calendar(first, last, now=now)
-        return {slug: build(cal) for slug, build in reports.TABLES.items()}
+        cal = report_figures.load_calendar(first, last, now=now)
+        return {slug: build(cal) for slug, build in report_figures.TABLES.items()}
 
 
 def report_csv(client, table, query=RANGE):
@@ -167,7 +167,7 @@ def test_a_range_starting_midweek_reports_that_week_by_its_monday_with_only_the_
 
 
 def test_lead_time_buckets_have_inclusive_upper_bounds():
-    assert [reports.lead_bucket(n) for n in (0, 1, 2, 3, 7, 8, 14, 15, 30, 31, 400)] == [
+    assert [report_figures.lead_bucket(n) for n in (0, 1, 2, 3, 7, 8, 14, 15, 30, 31, 400)] == [
         0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5,
     ]  # fmt: skip
 
@@ -175,7 +175,7 @@ def test_lead_time_buckets_have_inclusive_upper_bounds():
 def test_open_time_follows_the_wall_clock_across_daylight_saving_changes():
     hours = {6: [(time(2), time(5))]}  # Sundays 02–05
     spring, autumn = day(3, 29), day(10, 25)  # clocks go forward, then back
-    minutes = reports.open_minutes_by_week(
+    minutes = report_figures.open_minutes_by_week(
         hours, [], first_day=spring, last_day=autumn, holidays=frozenset(), tz=HELSINKI
     )
     assert minutes[spring - timedelta(days=6)] == 120
@@ -184,16 +184,22 @@ def test_open_time_follows_the_wall_clock_across_daylight_saving_changes():
 
 
 def test_default_range_is_monday_eleven_weeks_ago_to_this_sunday():
-    assert reports.default_range(day(11, 25)) == (day(9, 7), day(11, 29))
-    assert reports.default_range(day(11, 23)) == (day(9, 7), day(11, 29))
-    assert reports.default_range(day(11, 29)) == (day(9, 7), day(11, 29))
+    assert report_figures.default_range(day(11, 25)) == (day(9, 7), day(11, 29))
+    assert report_figures.default_range(day(11, 23)) == (day(9, 7), day(11, 29))
+    assert report_figures.default_range(day(11, 29)) == (day(9, 7), day(11, 29))
 
 
 def test_a_range_of_exactly_two_years_is_allowed_and_a_day_more_is_not():
     default = (day(1, 1), day(1, 2))
-    assert reports.ReportRangeForm({"from": "2024-01-01", "to": "2025-12-31"}, default=default).is_valid()
-    assert not reports.ReportRangeForm({"from": "2024-01-01", "to": "2026-01-01"}, default=default).is_valid()
-    assert reports.ReportRangeForm({"from": "2024-02-29", "to": "2026-02-27"}, default=default).is_valid()
+    assert report_figures.ReportRangeForm(
+        {"from": "2024-01-01", "to": "2025-12-31"}, default=default
+    ).is_valid()
+    assert not report_figures.ReportRangeForm(
+        {"from": "2024-01-01", "to": "2026-01-01"}, default=default
+    ).is_valid()
+    assert report_figures.ReportRangeForm(
+        {"from": "2024-02-29", "to": "2026-02-27"}, default=default
+    ).is_valid()
 
 
 # The page and the CSV files through HTTP -------------------------------------------------------
@@ -275,7 +281,7 @@ def test_svg_coordinates_are_not_localised_with_decimal_commas(client, reception
 
 def test_the_default_range_is_in_the_form_when_no_dates_are_given(client, reception):
     client.force_login(reception)
-    first, last = reports.default_range(timezone.localdate())
+    first, last = report_figures.default_range(timezone.localdate())
     page = client.get(page_url()).content.decode()
     assert f'value="{first.isoformat()}"' in page and f'value="{last.isoformat()}"' in page
     assert 'role="alert"' not in page
@@ -301,7 +307,7 @@ def test_bad_dates_give_a_message_and_the_default_range_not_an_error(en_client, 
     assert response.status_code == 200
     page = response.content.decode()
     assert 'role="alert"' in page and "the default range is shown" in page
-    first, last = reports.default_range(timezone.localdate())
+    first, last = report_figures.default_range(timezone.localdate())
     assert f"from={first.isoformat()}&amp;to={last.isoformat()}" in page
     csv_response = en_client.get(reverse("admin:reports_csv", kwargs={"table": "by_service"}), query)
     assert csv_response.status_code == 400

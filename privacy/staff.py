@@ -1,0 +1,149 @@
+"""The data-protection officer's pages in the admin: dashboard, find a person, export, erase,
+and the marketing list."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bookings.models import Appointment
+from customers.models import Customer
+from inuvet.spreadsheets import safe_cell
+from privacy.models import DataSubjectRequest, ErasureReceipt
+from privacy.services import PrivacyError, erase_person, export_marketing_list, export_person, find_people
+
+
+def _require(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _context(request, title: str, **extra) -> dict:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def dashboard(request):
+    """Open requests by due date, overdue and due-soon ones marked."""
+    _require(request, "privacy.view_datasubjectrequest")
+    today = timezone.localdate()
+    open_requests = list(DataSubjectRequest.objects.open().select_related("customer").order_by("due_on", "pk"))
+    return TemplateResponse(
+        request,
+        "admin/privacy/dashboard.html",
+        _context(
+            request,
+            _("Data protection"),
+            requests=[(r, r.deadline_state(today)) for r in open_requests],
+            overdue=sum(r.deadline_state(today) == "overdue" for r in open_requests),
+            due_soon=sum(r.deadline_state(today) == "due soon" for r in open_requests),
+            receipts=ErasureReceipt.objects.select_related("actor", "request")[:10],
+        ),
+    )
+
+
+class SelectionForm(forms.Form):
+    customers = forms.ModelMultipleChoiceField(queryset=Customer.objects.all())
+    request = forms.ModelChoiceField(
+        label=gettext_lazy("For request"), queryset=DataSubjectRequest.objects.all(), required=False
+    )
+
+
+def find_person(request):
+    """One search by name, phone (any format), email or booking reference."""
+    _require(request, "privacy.find_person")
+    query = request.GET.get("q", "")
+    people = find_people(query)
+    appointments = Appointment.objects.filter(customer__in=people).select_related("service").order_by("-start")
+    by_customer: dict[int, list] = {}
+    for appointment in appointments:
+        by_customer.setdefault(appointment.customer_id, []).append(appointment)
+    return TemplateResponse(
+        request,
+        "admin/privacy/find.html",
+        _context(
+            request,
+            _("Find a person"),
+            query=query,
+            searched=len(query.strip()) >= 2,
+            results=[(person, by_customer.get(person.pk, [])) for person in people],
+            requests=DataSubjectRequest.objects.open().order_by("due_on"),
+        ),
+    )
+
+
+def _selection(request) -> SelectionForm:
+    form = SelectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose at least one customer record."))
+    return form
+
+
+@require_POST
+def export(request):
+    _require(request, "privacy.export_person")
+    form = _selection(request)
+    if not form.is_valid():
+        return redirect(reverse("admin:privacy_find"))
+    try:
+        content = export_person(
+            customers=list(form.cleaned_data["customers"]),
+            actor=request.user,
+            language=request.LANGUAGE_CODE,
+            request=form.cleaned_data["request"],
+        )
+    except PrivacyError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("admin:privacy_find"))
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="inuvet-export-{timezone.localdate():%Y-%m-%d}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["POST"])
+def erase(request):
+    """Confirm (shows what will happen), then erase in one transaction and show the receipt."""
+    _require(request, "privacy.erase_person")
+    form = _selection(request)
+    if not form.is_valid():
+        return redirect(reverse("admin:privacy_find"))
+    customers = list(form.cleaned_data["customers"])
+    if request.POST.get("confirm") != "yes":
+        upcoming = Appointment.objects.filter(
+            customer__in=customers, status=Appointment.Status.CONFIRMED, start__gt=timezone.now()
+        ).select_related("service")
+        return TemplateResponse(
+            request,
+            "admin/privacy/erase_confirm.html",
+            _context(request, _("Erase a person's data"), customers=customers, upcoming=upcoming, form=form),
+        )
+    receipt = erase_person(
+        customers=customers,
+        reason=ErasureReceipt.Reason.REQUEST,
+        actor=request.user,
+        request=form.cleaned_data["request"],
+    )
+    messages.success(request, _("The data is erased. The receipt is below."))
+    return redirect(reverse("admin:privacy_erasurereceipt_change", args=[receipt.pk]))
+
+
+def marketing_list(request):
+    """The only marketing export: currently consenting clients, as CSV; the export is recorded."""
+    _require(request, "privacy.export_marketing_list")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="inuvet-marketing-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow([_("name"), _("email"), _("phone")])
+    for customer in export_marketing_list(actor=request.user):
+        writer.writerow([safe_cell(customer.name), safe_cell(customer.email), customer.phone])
+    return response

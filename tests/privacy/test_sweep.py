@@ -1,0 +1,145 @@
+"""The proof of erasure: a person with unmistakable values goes through everything the product
+does, is erased, and then no table of the whole database holds any of their values."""
+
+import re
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from bookings.models import Appointment
+from bookings.tokens import manage_token
+from privacy.models import ErasureReceipt
+from privacy.services import erase_person, same_person
+from tests.factories import at, make_practitioner, make_service, make_staff, next_open_weekday
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("staff_roles")]
+
+NAME = "Zyxwa Sentinelsson"
+PHONE_TYPED = "040 987 1234"
+PHONE_E164 = "+358409871234"
+EMAIL = "zyxwa.sentinel@example.org"
+MESSAGE = "Qwrtz sentinel message about the cat"
+NEW_NAME = "Zyxwa Renamedsson"
+SENTINELS = [
+    "Zyxwa",
+    "Sentinelsson",
+    "Renamedsson",
+    "zyxwa.sentinel",
+    "409871234",  # the phone in every stored spelling: +358409871234, 0409871234, 040 987 1234
+    "987 1234",
+    "Qwrtz",
+]
+
+
+def dump_every_table() -> str:
+    """Every row of every table in the database (all apps, migrations and sessions included)."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - names from introspection
+            for row in cursor.fetchall():
+                chunks.append(f"{table}: " + " | ".join(_text(value) for value in row))
+    # Session data is stored signed and encoded: read it as the application would.
+    chunks += [f"django_session (decoded): {session.get_decoded()}" for session in Session.objects.all()]
+    return "\n".join(chunks)
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).decode("utf-8", errors="replace")
+    return str(value)
+
+
+def found(dump: str) -> list[str]:
+    lowered = dump.lower()
+    return [s for s in SENTINELS if s.lower() in lowered]
+
+
+def drive_the_person_through_everything(settings) -> Appointment:
+    settings.RATE_LIMITS_ENABLED = False
+    vet = make_practitioner("Aino Virtanen")
+    service = make_service([vet], name="Terveystarkastus")
+    day = next_open_weekday()
+    reception = make_staff("reception", "Reception")
+    dpo = make_staff("dpo", "Data-protection officer")
+
+    # The client books online (with consent and a message), after first losing a slot: the
+    # typed details wait in the session.
+    client = Client()
+    taken_path = reverse("bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 8)})
+    page = client.get(taken_path).content.decode()
+    key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)
+    other = Client()
+    other_page = other.get(taken_path).content.decode()
+    other_key = re.search(r'name="request_key" value="([^"]+)"', other_page).group(1)
+    other.post(taken_path, {"name": "Other Person", "phone": "0401112223", "email": "other@example.com",
+                            "request_key": other_key})  # fmt: skip
+    details = {"name": NAME, "phone": PHONE_TYPED, "email": EMAIL.upper(), "message": MESSAGE, "marketing_consent": "on"}
+    client.post(taken_path, {**details, "request_key": key})  # slot taken: the draft goes to the session
+    path = reverse("bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 9)})
+    page = client.get(path).content.decode()
+    assert NAME in page  # the draft came back
+    key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)
+    client.post(path, {**details, "request_key": key})
+    appointment = Appointment.objects.get(customer__email=EMAIL.lower())
+    token = manage_token(appointment.reference)
+
+    # The client moves the booking and opens the manage page and the calendar file.
+    move = {"reference": appointment.reference, "token": token, "start": at(day, 13)}
+    client.post(reverse("bookings:manage_move_confirm", kwargs=move))
+    client.get(reverse("bookings:manage", args=[appointment.reference, token]))
+    client.post(reverse("bookings:lookup"), {"reference": appointment.reference, "email": EMAIL})
+    # A second booking attempt loses its slot and is abandoned: the typed details stay in the session.
+    client.post(taken_path, {**details, "request_key": "abandoned-attempt"})
+    assert client.session.get("booking_draft", {}).get("name") == NAME
+    client.post(reverse("privacy:request"), {"email": EMAIL})
+
+    # Staff: a failed sign-in with the client's email as user name; reception views and edits.
+    Client().post(reverse("admin:login"), {"username": EMAIL, "password": "not-a-password"})
+    desk = Client()
+    desk.force_login(reception)
+    desk.get(reverse("admin:customers_customer_change", args=[appointment.customer_id]))
+    desk.get(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+    desk.get(reverse("admin:customers_customer_changelist"), {"q": PHONE_TYPED})
+    desk.post(
+        reverse("admin:customers_customer_change", args=[appointment.customer_id]),
+        {"name": NEW_NAME, "phone": PHONE_TYPED, "email": EMAIL,
+         "appointments-TOTAL_FORMS": "0", "appointments-INITIAL_FORMS": "0"},
+    )  # fmt: skip
+    # The data-protection officer finds the person and exports their data.
+    office = Client()
+    office.force_login(dpo)
+    office.get(reverse("admin:privacy_find"), {"q": EMAIL})
+    export = office.post(reverse("admin:privacy_export"), {"customers": [appointment.customer_id]})
+    assert export["Content-Type"] == "application/zip", (export.status_code, export.content[:300])
+    assert mail.outbox, "emails were sent"
+    return appointment
+
+
+def test_after_erasure_no_table_holds_any_trace_of_the_person(settings):
+    appointment = drive_the_person_through_everything(settings)
+    before = found(dump_every_table())
+    assert {"Zyxwa", "Sentinelsson", "Renamedsson", "zyxwa.sentinel", "409871234", "Qwrtz"} <= set(before)
+
+    customer = appointment.customer
+    receipt = erase_person(customers=same_person(customer), reason=ErasureReceipt.Reason.REQUEST)
+
+    dump = dump_every_table()
+    assert found(dump) == [], [line for line in dump.splitlines() if found(line)][:20]
+    appointment.refresh_from_db()
+    assert appointment.customer_id is None and appointment.message == ""
+    assert appointment.service.name == "Terveystarkastus" and appointment.start  # statistics remain
+    assert receipt.counts["customer records"] == 1 and not found(str(receipt.counts))
+
+
+def test_erasing_twice_is_harmless(settings):
+    appointment = drive_the_person_through_everything(settings)
+    customers = same_person(appointment.customer)
+    erase_person(customers=customers, reason=ErasureReceipt.Reason.REQUEST)
+    again = erase_person(customers=customers, reason=ErasureReceipt.Reason.REQUEST)
+    assert again.counts.get("customer records") == 0
+    assert found(dump_every_table()) == []
