@@ -20,7 +20,11 @@ class InuvetAdminSite(admin.AdminSite):
             path("privacy/find/", self.admin_view(privacy_staff.find_person), name="privacy_find"),
             path("privacy/export/", self.admin_view(privacy_staff.export), name="privacy_export"),
             path("privacy/erase/", self.admin_view(privacy_staff.erase), name="privacy_erase"),
-            path("privacy/marketing.csv", self.admin_view(privacy_staff.marketing_list), name="privacy_marketing"),
+            path(
+                "privacy/marketing.csv",
+                self.admin_view(privacy_staff.marketing_list),
+                name="privacy_marketing",
+            ),
             path("calendar/", self.admin_view(staff.calendar), name="calendar"),
             path("calendar/book/", self.admin_view(staff.book), name="calendar_book"),
             path("reports/", self.admin_view(reports.report_page), name="reports"),

@@ -64,7 +64,16 @@ class DataSubjectRequestForm(forms.ModelForm):
 @admin.register(DataSubjectRequest)
 class DataSubjectRequestAdmin(admin.ModelAdmin):
     form = DataSubjectRequestForm
-    list_display = ["__str__", "kind", "received_on", "due_on", "deadline", "status", "channel", "verification_result"]
+    list_display = [
+        "__str__",
+        "kind",
+        "received_on",
+        "due_on",
+        "deadline",
+        "status",
+        "channel",
+        "verification_result",
+    ]
     list_filter = ["status", "kind", "channel"]
     list_select_related = ["customer"]
     search_fields = ["=id"]

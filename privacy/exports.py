@@ -63,9 +63,12 @@ def _person_filters(customers: list[Customer]) -> tuple[list[int], set[str], set
 
 def _access_log(customers: list[Customer], appointment_ids: list[int]) -> list[dict]:
     """Who on the staff viewed, exported or changed the person's records, and when."""
-    objects = Q(content_type=ContentType.objects.get_for_model(Customer), object_pk__in=[str(c.pk) for c in customers])
+    objects = Q(
+        content_type=ContentType.objects.get_for_model(Customer), object_pk__in=[str(c.pk) for c in customers]
+    )
     objects |= Q(
-        content_type=ContentType.objects.get_for_model(Appointment), object_pk__in=[str(pk) for pk in appointment_ids]
+        content_type=ContentType.objects.get_for_model(Appointment),
+        object_pk__in=[str(pk) for pk in appointment_ids],
     )
     actions = dict(LogEntry.Action.choices)
     return [
@@ -97,11 +100,15 @@ def person_data(customers: list[Customer], *, language: str) -> dict:
     ids, emails, phones = _person_filters(customers)
     with translation.override(language):
         appointments = list(
-            Appointment.objects.filter(customer_id__in=ids).select_related("service", "practitioner").order_by("start")
+            Appointment.objects.filter(customer_id__in=ids)
+            .select_related("service", "practitioner")
+            .order_by("start")
         )
         return {
             "generated_at": _isoformat(timezone.now()),
-            "controller": {k: settings.PRACTICE[k] for k in ("name", "business_id", "address", "email", "phone")},
+            "controller": {
+                k: settings.PRACTICE[k] for k in ("name", "business_id", "address", "email", "phone")
+            },
             "register": settings.PRACTICE["register_name"],
             "information": article_15_information(),
             "customer_records": [
@@ -158,9 +165,9 @@ def person_data(customers: list[Customer], *, language: str) -> dict:
             ],
             "emails_sent": [
                 {"kind": m.kind, "subject": m.subject, "sent_at": _isoformat(m.sent_at), "status": m.status}
-                for m in OutboxMessage.objects.filter(Q(customer_id__in=ids) | Q(recipient__in=emails)).order_by(
-                    "created_at"
-                )
+                for m in OutboxMessage.objects.filter(
+                    Q(customer_id__in=ids) | Q(recipient__in=emails)
+                ).order_by("created_at")
             ],
             "access_log": _access_log(customers, [a.pk for a in appointments]),
             "sign_in_records": _sign_in_records(emails | phones),

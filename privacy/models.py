@@ -155,7 +155,9 @@ class DataSubjectRequest(models.Model):
             ("export_marketing_list", _("Can export the list of clients who consented to marketing")),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(extension_months__lte=2), name="request_extension_max_two")
+            models.CheckConstraint(
+                condition=models.Q(extension_months__lte=2), name="request_extension_max_two"
+            )
         ]
 
     def __str__(self):
@@ -180,7 +182,7 @@ class DataSubjectRequest(models.Model):
             raise ValidationError({"received_on": _("The date of receipt cannot be in the future.")})
 
     def deadline_state(self, today: date | None = None) -> str:
-        """"overdue", "due soon" (within 7 days), "ok" or "closed"."""
+        """ "overdue", "due soon" (within 7 days), "ok" or "closed"."""
         if self.status not in {self.Status.OPEN, self.Status.IN_PROGRESS}:
             return "closed"
         today = today or timezone.localdate()
@@ -198,7 +200,11 @@ class ExportRecord(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff user"), on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
     )
     by_subject = models.BooleanField(_("by the person themselves"), default=False)
     request = models.ForeignKey(DataSubjectRequest, on_delete=models.SET_NULL, null=True, blank=True)
@@ -225,7 +231,11 @@ class ErasureReceipt(models.Model):
 
     erased_at = models.DateTimeField(_("erased at"), default=timezone.now, editable=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("staff user"), on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     request = models.ForeignKey(

@@ -148,7 +148,9 @@ def correct_person(*, customer: Customer, name: str, phone: str, email: str) -> 
         ValidationError: a value is not acceptable.
     """
     email = normalise_email(email) if email.strip() else ""
-    return update_customer(customer=customer, name=normalise_name(name), phone=normalise_phone(phone), email=email)
+    return update_customer(
+        customer=customer, name=normalise_name(name), phone=normalise_phone(phone), email=email
+    )
 
 
 # Erasure ----------------------------------------------------------------------------------------
@@ -195,7 +197,13 @@ def _scrub_audit_log(customers, appointment_ids, spellings) -> int:
         )
     scrubbed = 0
     for entry in entries.filter(related | mentions):
-        before = (entry.changes, entry.changes_text, entry.additional_data, entry.serialized_data, entry.object_repr)
+        before = (
+            entry.changes,
+            entry.changes_text,
+            entry.additional_data,
+            entry.serialized_data,
+            entry.object_repr,
+        )
         entry.changes = _redact(entry.changes, spellings)
         entry.changes_text = _redact(entry.changes_text, spellings)
         entry.additional_data = _redact(entry.additional_data, spellings)
@@ -203,7 +211,9 @@ def _scrub_audit_log(customers, appointment_ids, spellings) -> int:
         entry.object_repr = _redact(entry.object_repr, spellings)
         if before != (entry.changes, entry.changes_text, entry.additional_data, None, entry.object_repr):
             # LogEntry is the audit trail: not registered for auditing itself, saved in place.
-            entry.save(update_fields=["changes", "changes_text", "additional_data", "serialized_data", "object_repr"])
+            entry.save(
+                update_fields=["changes", "changes_text", "additional_data", "serialized_data", "object_repr"]
+            )
             scrubbed += 1
     return scrubbed
 
@@ -269,10 +279,14 @@ def erase_person(
     # Two erasures of one person at once (two DPOs, a DPO and the person): the row locks order
     # them, and the second one finds nothing left to erase.
     with transaction.atomic():
-        customers = list(Customer.objects.select_for_update().filter(pk__in=[c.pk for c in customers]).order_by("pk"))
+        customers = list(
+            Customer.objects.select_for_update().filter(pk__in=[c.pk for c in customers]).order_by("pk")
+        )
         ids = [c.pk for c in customers]
         spellings = _spellings(customers)
-        appointments = list(Appointment.objects.select_for_update().filter(customer_id__in=ids).order_by("pk"))
+        appointments = list(
+            Appointment.objects.select_for_update().filter(customer_id__in=ids).order_by("pk")
+        )
         for appointment in appointments:
             if appointment.is_active and appointment.start > now and appointment.status == "confirmed":
                 appointment.status, appointment.cancelled_at = Appointment.Status.CANCELLED, now
@@ -285,7 +299,9 @@ def erase_person(
         counts["appointments anonymised"] = len(appointments)
         requests = DataSubjectRequest.objects.filter(customer_id__in=ids)
         for value in spellings:
-            requests |= DataSubjectRequest.objects.filter(Q(subject__icontains=value) | Q(notes__icontains=value))
+            requests |= DataSubjectRequest.objects.filter(
+                Q(subject__icontains=value) | Q(notes__icontains=value)
+            )
         for privacy_request in requests.distinct():
             privacy_request.customer, privacy_request.subject = None, ""
             privacy_request.notes = _redact(privacy_request.notes, spellings)
@@ -294,9 +310,13 @@ def erase_person(
             counts["requests"] += 1
         counts["consent records"] = ConsentRecord.objects.filter(customer_id__in=ids).delete()[0]
         emails = {c.email for c in customers if c.email}
-        counts["emails"] = OutboxMessage.objects.filter(Q(customer_id__in=ids) | Q(recipient__in=emails)).delete()[0]
+        counts["emails"] = OutboxMessage.objects.filter(
+            Q(customer_id__in=ids) | Q(recipient__in=emails)
+        ).delete()[0]
         counts["verification links"] = VerificationLink.objects.filter(email__in=emails).delete()[0]
-        counts["audit entries scrubbed"] = _scrub_audit_log(customers, [a.pk for a in appointments], spellings)
+        counts["audit entries scrubbed"] = _scrub_audit_log(
+            customers, [a.pk for a in appointments], spellings
+        )
         counts["sign-in records"] = _scrub_sign_in_records(spellings)
         counts["sessions"] = _delete_sessions(spellings)
         for customer in customers:
@@ -335,7 +355,9 @@ def reapply_erasures() -> list[ErasureReceipt]:
 def persons_past_retention(*, years: int, today: date | None = None) -> list[Customer]:
     """Customers with no appointment starting in the last `years` years (nor any coming)."""
     today = today or timezone.localdate()
-    cutoff = timezone.make_aware(datetime.combine(today.replace(year=today.year - years), datetime.min.time()))
+    cutoff = timezone.make_aware(
+        datetime.combine(today.replace(year=today.year - years), datetime.min.time())
+    )
     recent = Appointment.objects.filter(start__gte=cutoff).values("customer_id")
     return list(Customer.objects.exclude(pk__in=recent).filter(created_at__lt=cutoff).order_by("pk"))
 
@@ -351,7 +373,9 @@ def apply_retention(*, years: int, dry_run: bool = False) -> tuple[int, ErasureR
 # Requests and self-service ---------------------------------------------------------------------------
 
 
-def record_self_service_request(*, kind: str, customer: Customer | None, verification: str) -> DataSubjectRequest:
+def record_self_service_request(
+    *, kind: str, customer: Customer | None, verification: str
+) -> DataSubjectRequest:
     """A request the person handled themselves on the web, recorded for the DPO's register."""
     privacy_request = DataSubjectRequest.objects.create(
         kind=kind,

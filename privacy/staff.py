@@ -35,7 +35,9 @@ def dashboard(request):
     """Open requests by due date, overdue and due-soon ones marked."""
     _require(request, "privacy.view_datasubjectrequest")
     today = timezone.localdate()
-    open_requests = list(DataSubjectRequest.objects.open().select_related("customer").order_by("due_on", "pk"))
+    open_requests = list(
+        DataSubjectRequest.objects.open().select_related("customer").order_by("due_on", "pk")
+    )
     return TemplateResponse(
         request,
         "admin/privacy/dashboard.html",
@@ -62,7 +64,9 @@ def find_person(request):
     _require(request, "privacy.find_person")
     query = request.GET.get("q", "")
     people = find_people(query)
-    appointments = Appointment.objects.filter(customer__in=people).select_related("service").order_by("-start")
+    appointments = (
+        Appointment.objects.filter(customer__in=people).select_related("service").order_by("-start")
+    )
     by_customer: dict[int, list] = {}
     for appointment in appointments:
         by_customer.setdefault(appointment.customer_id, []).append(appointment)
@@ -104,7 +108,9 @@ def export(request):
         messages.error(request, error.message)
         return redirect(reverse("admin:privacy_find"))
     response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="inuvet-export-{timezone.localdate():%Y-%m-%d}.zip"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="inuvet-export-{timezone.localdate():%Y-%m-%d}.zip"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -140,7 +146,9 @@ def marketing_list(request):
     """The only marketing export: currently consenting clients, as CSV; the export is recorded."""
     _require(request, "privacy.export_marketing_list")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="inuvet-marketing-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="inuvet-marketing-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow([_("name"), _("email"), _("phone")])

@@ -127,14 +127,17 @@ def verify(request, token: str):
         ratelimit.count(request, "manage")
         return render(request, "privacy/link_invalid.html", {"message": error.message}, status=410)
     customers = list(Customer.objects.filter(email=link.email))
-    appointments = Appointment.objects.filter(customer__in=customers).select_related("service").order_by("-start")
+    appointments = (
+        Appointment.objects.filter(customer__in=customers).select_related("service").order_by("-start")
+    )
     return render(
         request,
         "privacy/verified.html",
         {
             "customers": customers,
             "bookings": [
-                (a, reverse("bookings:manage", args=[a.reference, manage_token(a.reference)])) for a in appointments
+                (a, reverse("bookings:manage", args=[a.reference, manage_token(a.reference)]))
+                for a in appointments
             ],
             "grant": _grant_for(link),
             "upcoming": _upcoming(customers),
@@ -147,11 +150,15 @@ def verify(request, token: str):
 def verified_export(request):
     customers = _customers_for_grant(request)
     if not customers:
-        return render(request, "privacy/link_invalid.html", {"message": _("Please ask for a new link.")}, status=410)
+        return render(
+            request, "privacy/link_invalid.html", {"message": _("Please ask for a new link.")}, status=410
+        )
     privacy_request = record_self_service_request(
         kind=DataSubjectRequest.Kind.ACCESS, customer=customers[0], verification="email_link"
     )
-    content = export_person(customers=customers, by_subject=True, language=get_language(), request=privacy_request)
+    content = export_person(
+        customers=customers, by_subject=True, language=get_language(), request=privacy_request
+    )
     return _zip_response(content, "inuvet-my-data")
 
 
@@ -160,12 +167,18 @@ def verified_export(request):
 def verified_erase(request):
     customers = _customers_for_grant(request)
     if not customers:
-        return render(request, "privacy/link_invalid.html", {"message": _("Please ask for a new link.")}, status=410)
+        return render(
+            request, "privacy/link_invalid.html", {"message": _("Please ask for a new link.")}, status=410
+        )
     if request.POST.get("confirm") != "yes":
         return render(
             request,
             "privacy/erase_confirm.html",
-            {"upcoming": _upcoming(customers), "grant": request.POST["grant"], "action": reverse("privacy:verified_erase")},
+            {
+                "upcoming": _upcoming(customers),
+                "grant": request.POST["grant"],
+                "action": reverse("privacy:verified_erase"),
+            },
         )
     return _erase(request, customers, verification="email_link")
 
@@ -174,7 +187,9 @@ def _erase(request, customers, *, verification: str):
     privacy_request = record_self_service_request(
         kind=DataSubjectRequest.Kind.ERASURE, customer=customers[0], verification=verification
     )
-    receipt = erase_person(customers=customers, reason=ErasureReceipt.Reason.SELF_SERVICE, request=privacy_request)
+    receipt = erase_person(
+        customers=customers, reason=ErasureReceipt.Reason.SELF_SERVICE, request=privacy_request
+    )
     return render(request, "privacy/erased.html", {"receipt": receipt})
 
 
@@ -195,7 +210,10 @@ def booking_correct(request, appointment, token):
     customer = appointment.customer
     if customer is None:
         return _manage_page(appointment, token)
-    form = CorrectionForm(request.POST or None, initial={"name": customer.name, "phone": customer.phone_display, "email": customer.email})
+    form = CorrectionForm(
+        request.POST or None,
+        initial={"name": customer.name, "phone": customer.phone_display, "email": customer.email},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             correct_person(customer=customer, **form.cleaned_data)
@@ -216,7 +234,9 @@ def booking_export(request, appointment, token):
     privacy_request = record_self_service_request(
         kind=DataSubjectRequest.Kind.ACCESS, customer=appointment.customer, verification="booking_link"
     )
-    content = export_person(customers=customers, by_subject=True, language=get_language(), request=privacy_request)
+    content = export_person(
+        customers=customers, by_subject=True, language=get_language(), request=privacy_request
+    )
     return _zip_response(content, f"inuvet-my-data-{appointment.display_reference}")
 
 

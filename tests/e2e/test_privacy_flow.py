@@ -8,7 +8,14 @@ import pytest
 from bookings.tokens import manage_token
 from customers.models import Customer
 from tests.e2e.conftest import OUTPUT
-from tests.factories import at, make_appointment, make_customer, make_practitioner, make_service, next_open_weekday
+from tests.factories import (
+    at,
+    make_appointment,
+    make_customer,
+    make_practitioner,
+    make_service,
+    next_open_weekday,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +24,9 @@ def test_client_downloads_and_deletes_their_data(page, shot, axe_check):
     vet = make_practitioner("Aino Virtanen")
     service = make_service([vet], name="Rokotus")
     customer = make_customer(name="Olli Oikeus", phone="+358407770000", email="olli@example.com")
-    appointment = make_appointment(service, vet, at(next_open_weekday(), 10), customer=customer, message="Kissa")
+    appointment = make_appointment(
+        service, vet, at(next_open_weekday(), 10), customer=customer, message="Kissa"
+    )
 
     page.goto(f"/manage/{appointment.reference}/{manage_token(appointment.reference)}/")
     page.locator("#your-data").scroll_into_view_if_needed()

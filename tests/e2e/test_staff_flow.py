@@ -8,7 +8,11 @@ from bookings.models import Appointment
 from inuvet import roles
 from tests.factories import make_practitioner, make_service, make_staff, next_open_weekday
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("staff_roles")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("staff_roles"),
+]
 
 
 def test_receptionist_books_a_phone_client_and_marks_the_visit_completed(browser, live_server):

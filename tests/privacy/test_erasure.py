@@ -16,7 +16,14 @@ from bookings.models import Appointment
 from customers.models import Customer
 from privacy.models import ConsentRecord, DataSubjectRequest, ErasureLedgerEntry, ErasureReceipt
 from privacy.services import erase_person, reapply_erasures, same_person
-from tests.factories import at, make_appointment, make_customer, make_practitioner, make_service, next_open_weekday
+from tests.factories import (
+    at,
+    make_appointment,
+    make_customer,
+    make_practitioner,
+    make_service,
+    next_open_weekday,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +32,23 @@ pytestmark = pytest.mark.django_db
 def person(checkup, vet, open_day):
     customer = make_customer(name="Erin Erasable", phone="+358401110000", email="erin@example.com")
     past = make_appointment(
-        checkup, vet, at(open_day, 9) - timedelta(days=60), customer=customer, status="completed", message="Old visit"
+        checkup,
+        vet,
+        at(open_day, 9) - timedelta(days=60),
+        customer=customer,
+        status="completed",
+        message="Old visit",
     )
     future = make_appointment(checkup, vet, at(open_day, 10), customer=customer, message="Limping dog")
-    ConsentRecord.objects.create(customer=customer, purpose="marketing", given=True, text="t", language="fi", source="x")
+    ConsentRecord.objects.create(
+        customer=customer, purpose="marketing", given=True, text="t", language="fi", source="x"
+    )
     request = DataSubjectRequest.objects.create(
-        kind="erasure", channel="email", customer=customer, subject="Erin, erin@example.com", notes="Called from 0401110000"
+        kind="erasure",
+        channel="email",
+        customer=customer,
+        subject="Erin, erin@example.com",
+        notes="Called from 0401110000",
     )
     return customer, past, future, request
 
@@ -111,7 +129,9 @@ def test_erasing_an_already_erased_person_from_the_admin_is_a_clear_message(clie
     customer, *_ = person
     client.force_login(dpo)
     client.post(reverse("admin:privacy_erase"), {"customers": [customer.pk], "confirm": "yes"})
-    again = client.post(reverse("admin:privacy_erase"), {"customers": [customer.pk], "confirm": "yes"}, follow=True)
+    again = client.post(
+        reverse("admin:privacy_erase"), {"customers": [customer.pk], "confirm": "yes"}, follow=True
+    )
     assert again.status_code == 200
     assert ErasureReceipt.objects.count() == 1
 
@@ -122,7 +142,9 @@ def test_retention_is_off_by_default_and_erases_only_the_inactive(checkup, vet, 
     assert "off" in out.getvalue()
     old = make_customer()
     Customer.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=4 * 365))
-    make_appointment(checkup, vet, timezone.now() - timedelta(days=3 * 365 + 30), customer=old, status="completed")
+    make_appointment(
+        checkup, vet, timezone.now() - timedelta(days=3 * 365 + 30), customer=old, status="completed"
+    )
     active = make_customer()
     Customer.objects.filter(pk=active.pk).update(created_at=timezone.now() - timedelta(days=4 * 365))
     make_appointment(checkup, vet, at(open_day, 9), customer=active)

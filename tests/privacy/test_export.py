@@ -26,7 +26,9 @@ def unzip(content: bytes) -> tuple[dict, str]:
 def viewed_person(client, reception, checkup, vet, open_day):
     customer = make_customer(name="Paula Portable", phone="+358405550000", email="paula@example.com")
     appointment = make_appointment(checkup, vet, at(open_day, 9), customer=customer, message="Parrot, claws")
-    ConsentRecord.objects.create(customer=customer, purpose="marketing", given=True, text="Yes", language="fi", source="form")
+    ConsentRecord.objects.create(
+        customer=customer, purpose="marketing", given=True, text="Yes", language="fi", source="form"
+    )
     DataSubjectRequest.objects.create(kind="access", channel="letter", customer=customer)
     client.force_login(reception)
     client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
@@ -56,7 +58,9 @@ def test_each_export_is_itself_audited(dpo, client, viewed_person):
     client.post(reverse("admin:privacy_export"), {"customers": [customer.pk]})
     record = ExportRecord.objects.get()
     assert record.actor == dpo and record.kind == "person" and record.customers == 1
-    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=dpo, object_pk=str(customer.pk)).get()
+    entry = LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS, actor=dpo, object_pk=str(customer.pk)
+    ).get()
     assert entry.additional_data["purpose"] == "export"
     # The next export shows the previous one.
     data, _ = unzip(export_person(customers=[customer]))
@@ -82,13 +86,21 @@ def test_client_downloads_their_data_from_the_manage_link(client, viewed_person)
     assert DataSubjectRequest.objects.filter(kind="access", channel="web", status="completed").exists()
 
 
-def test_marketing_list_lists_only_current_consents_escapes_cells_and_is_recorded(client, administrator, checkup, vet):
+def test_marketing_list_lists_only_current_consents_escapes_cells_and_is_recorded(
+    client, administrator, checkup, vet
+):
     yes = make_customer(name="=HYPERLINK(evil)", email="yes@example.com")
     withdrawn = make_customer(email="withdrawn@example.com")
     never = make_customer(email="never@example.com")
-    ConsentRecord.objects.create(customer=yes, purpose="marketing", given=True, text="t", language="fi", source="x")
-    ConsentRecord.objects.create(customer=withdrawn, purpose="marketing", given=True, text="t", language="fi", source="x")
-    ConsentRecord.objects.create(customer=withdrawn, purpose="marketing", given=False, text="t", language="fi", source="x")
+    ConsentRecord.objects.create(
+        customer=yes, purpose="marketing", given=True, text="t", language="fi", source="x"
+    )
+    ConsentRecord.objects.create(
+        customer=withdrawn, purpose="marketing", given=True, text="t", language="fi", source="x"
+    )
+    ConsentRecord.objects.create(
+        customer=withdrawn, purpose="marketing", given=False, text="t", language="fi", source="x"
+    )
     client.force_login(administrator)
     body = client.get(reverse("admin:privacy_marketing")).content.decode()
     assert "yes@example.com" in body and "withdrawn@" not in body and never.email not in body

@@ -32,7 +32,11 @@ def test_due_dates_are_a_calendar_month_later(received, months, due):
 def test_due_date_is_one_month_plus_the_recorded_extension():
     request = DataSubjectRequest.objects.create(kind="access", channel="email", received_on=date(2026, 3, 31))
     assert request.due_on == date(2026, 4, 30)
-    request.extension_months, request.extension_reason, request.subject_told_on = 2, "Many requests", date(2026, 4, 20)
+    request.extension_months, request.extension_reason, request.subject_told_on = (
+        2,
+        "Many requests",
+        date(2026, 4, 20),
+    )
     request.full_clean()
     request.save()
     assert request.due_on == date(2026, 6, 30)
@@ -46,10 +50,16 @@ def test_an_extension_needs_a_reason_and_the_date_the_subject_was_told():
 
 def test_dashboard_lists_open_requests_by_due_date_with_overdue_and_due_soon_marked(client, dpo):
     today = timezone.localdate()
-    overdue = DataSubjectRequest.objects.create(kind="access", channel="email", received_on=today - timedelta(days=40))
-    soon = DataSubjectRequest.objects.create(kind="erasure", channel="letter", received_on=today - timedelta(days=27))
+    overdue = DataSubjectRequest.objects.create(
+        kind="access", channel="email", received_on=today - timedelta(days=40)
+    )
+    soon = DataSubjectRequest.objects.create(
+        kind="erasure", channel="letter", received_on=today - timedelta(days=27)
+    )
     later = DataSubjectRequest.objects.create(kind="objection", channel="phone", received_on=today)
-    DataSubjectRequest.objects.create(kind="access", channel="web", received_on=today - timedelta(days=60), status="completed")
+    DataSubjectRequest.objects.create(
+        kind="access", channel="web", received_on=today - timedelta(days=60), status="completed"
+    )
     client.force_login(dpo)
     response = client.get(reverse("admin:privacy_dashboard"))
     rows = response.context["requests"]
@@ -78,7 +88,9 @@ def test_dpo_records_a_request_in_the_admin(client, dpo):
 
 def test_deadline_notice_lists_due_requests_once_a_day(django_capture_on_commit_callbacks):
     today = timezone.localdate()
-    due = DataSubjectRequest.objects.create(kind="access", channel="email", received_on=today - timedelta(days=25))
+    due = DataSubjectRequest.objects.create(
+        kind="access", channel="email", received_on=today - timedelta(days=25)
+    )
     DataSubjectRequest.objects.create(kind="access", channel="email", received_on=today)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("privacy_deadlines", stdout=StringIO())

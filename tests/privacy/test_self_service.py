@@ -15,10 +15,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("language, law", [("fi", "1050/2018"), ("sv", "1050/2018"), ("en", "1050/2018")])
-def test_privacy_notice_in_each_language_names_the_controller_and_current_law(client, settings, language, law):
+def test_privacy_notice_in_each_language_names_the_controller_and_current_law(
+    client, settings, language, law
+):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(reverse("privacy:notice")).content.decode()
-    for value in ("Inuvet Oy", "3178068-7", "Härkikuja 1B", "inuvet@inuvet.fi", "0400854343", "Noora Vahvelainen"):
+    for value in (
+        "Inuvet Oy",
+        "3178068-7",
+        "Härkikuja 1B",
+        "inuvet@inuvet.fi",
+        "0400854343",
+        "Noora Vahvelainen",
+    ):
         assert value in page
     assert law in page and "2016/679" in page and "523/1999" not in page
     assert "tietosuoja.fi" in page
@@ -39,12 +48,18 @@ def test_client_corrects_their_details_from_the_manage_link(client, booked):
     assert bad.status_code == 200 and Customer.objects.get().name == "Selma Self"
     client.post(url, {"name": "Selma Corrected", "phone": "040 666 0001", "email": "SELMA2@example.com"})
     customer = Customer.objects.get()
-    assert (customer.name, customer.phone, customer.email) == ("Selma Corrected", "+358406660001", "selma2@example.com")
+    assert (customer.name, customer.phone, customer.email) == (
+        "Selma Corrected",
+        "+358406660001",
+        "selma2@example.com",
+    )
 
 
 def test_client_withdraws_marketing_consent(client, booked):
     appointment, token = booked
-    ConsentRecord.objects.create(customer=appointment.customer, purpose="marketing", given=True, text="t", language="fi", source="x")
+    ConsentRecord.objects.create(
+        customer=appointment.customer, purpose="marketing", given=True, text="t", language="fi", source="x"
+    )
     page = client.get(reverse("bookings:manage", args=[appointment.reference, token])).content.decode()
     assert reverse("privacy:booking_consent", args=[appointment.reference, token]) in page
     client.post(reverse("privacy:booking_consent", args=[appointment.reference, token]))
@@ -68,7 +83,9 @@ def test_client_erases_their_data_after_confirming_the_cancellation(client, book
     assert DataSubjectRequest.objects.get(kind="erasure").channel == "web"
 
 
-def test_one_time_link_for_a_client_without_a_booking_link(client, booked, django_capture_on_commit_callbacks):
+def test_one_time_link_for_a_client_without_a_booking_link(
+    client, booked, django_capture_on_commit_callbacks
+):
     appointment, _ = booked
     with django_capture_on_commit_callbacks(execute=True):
         known = client.post(reverse("privacy:request"), {"email": "Selma@Example.com"})
@@ -77,7 +94,11 @@ def test_one_time_link_for_a_client_without_a_booking_link(client, booked, djang
     assert strip(known) == strip(unknown)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["selma@example.com"]
     link = re.search(r"https?://\S+/privacy/verify/\S+/", mail.outbox[0].body).group(0)
-    path = "/" + link.split("/", 3)[3].split("/", 1)[1] if "/ajanvaraus/" in link else "/" + link.split("/", 3)[3]
+    path = (
+        "/" + link.split("/", 3)[3].split("/", 1)[1]
+        if "/ajanvaraus/" in link
+        else "/" + link.split("/", 3)[3]
+    )
     page = client.get(path)
     assert page.status_code == 200 and appointment.display_reference in page.content.decode()
     assert client.get(path).status_code == 410  # used once
@@ -93,6 +114,8 @@ def test_expired_or_unknown_links_are_refused(client, booked):
     from django.utils import timezone
 
     VerificationLink.objects.create(
-        token_hash="0" * 64, email="selma@example.com", expires_at=timezone.now() - timezone.timedelta(minutes=1)
+        token_hash="0" * 64,
+        email="selma@example.com",
+        expires_at=timezone.now() - timezone.timedelta(minutes=1),
     )
     assert client.get(reverse("privacy:verify", args=["made-up-token"])).status_code == 410

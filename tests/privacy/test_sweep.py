@@ -70,7 +70,9 @@ def drive_the_person_through_everything(settings) -> Appointment:
     # The client books online (with consent and a message), after first losing a slot: the
     # typed details wait in the session.
     client = Client()
-    taken_path = reverse("bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 8)})
+    taken_path = reverse(
+        "bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 8)}
+    )
     page = client.get(taken_path).content.decode()
     key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)
     other = Client()
@@ -78,9 +80,17 @@ def drive_the_person_through_everything(settings) -> Appointment:
     other_key = re.search(r'name="request_key" value="([^"]+)"', other_page).group(1)
     other.post(taken_path, {"name": "Other Person", "phone": "0401112223", "email": "other@example.com",
                             "request_key": other_key})  # fmt: skip
-    details = {"name": NAME, "phone": PHONE_TYPED, "email": EMAIL.upper(), "message": MESSAGE, "marketing_consent": "on"}
+    details = {
+        "name": NAME,
+        "phone": PHONE_TYPED,
+        "email": EMAIL.upper(),
+        "message": MESSAGE,
+        "marketing_consent": "on",
+    }
     client.post(taken_path, {**details, "request_key": key})  # slot taken: the draft goes to the session
-    path = reverse("bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 9)})
+    path = reverse(
+        "bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 9)}
+    )
     page = client.get(path).content.decode()
     assert NAME in page  # the draft came back
     key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)

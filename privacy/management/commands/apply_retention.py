@@ -22,6 +22,8 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Retention {years} years: {count} customer records would be erased (dry run).")
         elif receipt:
-            self.stdout.write(f"Retention {years} years: {count} customer records erased, receipt #{receipt.pk}.")
+            self.stdout.write(
+                f"Retention {years} years: {count} customer records erased, receipt #{receipt.pk}."
+            )
         else:
             self.stdout.write(f"Retention {years} years: nothing to erase.")

@@ -8,4 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = send_deadline_notices()
-        self.stdout.write(f"Deadline notice: {count} requests listed." if count else "Deadline notice: none due.")
+        self.stdout.write(
+            f"Deadline notice: {count} requests listed." if count else "Deadline notice: none due."
+        )
