@@ -2,6 +2,8 @@
 
 import os
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
@@ -13,7 +15,20 @@ max_requests_jitter = max_requests // 10
 limit_request_line = 4094
 limit_request_fields = 100
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-# Access log without query strings or user agents (they can carry personal data).
+# Access log: method, path (link secrets masked), status, size and time. No client address, query
+# string or user agent: they would be personal data or could carry it.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        from inuvet.logs import redact
+
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = redact(atoms["U"])
+        return atoms
+
+
+logger_class = RedactingLogger

@@ -1,5 +1,6 @@
 """The emails a booking sends to the client, queued in the outbox inside the booking transaction."""
 
+from django.conf import settings
 from django.utils import translation
 
 from bookings.ics import appointment_ics, ics_filename
@@ -50,3 +51,14 @@ def queue_booking_email(appointment: Appointment, kind: str):
             customer=customer,
             reference=appointment.reference,
         )
+
+
+def queue_staff_notice(appointment: Appointment, kind: str):
+    """A notice to reception about a booking: reference, service and time, never the client."""
+    return queue_email(
+        kind=kind,
+        to=settings.RECEPTION_EMAIL,
+        language="fi",
+        context={"appointment": appointment, "service_name": appointment.service.name},
+        reference=appointment.reference,
+    )

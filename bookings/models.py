@@ -236,6 +236,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The start time the reminder was sent for: a moved appointment gets one for its new time.
+    reminded_for = models.DateTimeField(_("reminder sent for"), null=True, blank=True, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 

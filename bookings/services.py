@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
-from bookings.emails import queue_booking_email
+from bookings.emails import queue_booking_email, queue_staff_notice
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
 from bookings.references import new_reference
 from bookings.schedules import (
@@ -367,6 +367,8 @@ def cancel_appointment(
         appointment.cancelled_at = now
         appointment.save()
         queue_booking_email(appointment, "booking_cancelled")
+        if by_client and appointment.start - now <= timedelta(hours=24):
+            queue_staff_notice(appointment, "reception_cancellation")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
     return appointment
 
@@ -411,3 +413,44 @@ def send_manage_link(*, reference: str, email: str) -> bool:
     queue_booking_email(appointment, "manage_link")
     logger.info("manage link sent ref=%s", appointment.reference)
     return True
+
+
+def send_due_reminders(*, now: datetime | None = None) -> int:
+    """Queue the reminder of every confirmed appointment starting within REMINDER_HOURS_BEFORE.
+
+    Each appointment gets one reminder for each start time it has had (a moved one gets one
+    for its new time); bookings made inside the window got their confirmation just now and no
+    reminder. Safe to run at any time and from two places at once. Returns how many were queued.
+    """
+    now = now or timezone.now()
+    window = timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    due = (
+        Appointment.objects.filter(
+            status=Appointment.Status.CONFIRMED,
+            start__gt=now,
+            start__lte=now + window,
+            customer__isnull=False,
+        )
+        .exclude(reminded_for=F("start"))
+        .exclude(created_at__gt=F("start") - window)
+        .values_list("pk", flat=True)
+    )
+    queued = 0
+    for pk in list(due):
+        # Two runs at once: the row lock lets one of them send each reminder, the other sees it sent.
+        with transaction.atomic():
+            appointment = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("service", "practitioner", "customer")
+                .get(pk=pk)
+            )
+            if (
+                appointment.status != Appointment.Status.CONFIRMED
+                or appointment.reminded_for == appointment.start
+            ):
+                continue
+            appointment.reminded_for = appointment.start
+            appointment.save(update_fields=["reminded_for"])
+            queued += queue_booking_email(appointment, "booking_reminder") is not None
+    logger.info("reminders queued=%s", queued)
+    return queued

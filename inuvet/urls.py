@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from bookings import converters
-from inuvet import views
 
 # URL parts of the public pages, registered once for every app's URLs.
 register_converter(converters.SlotStartConverter, "slot")
@@ -11,7 +10,6 @@ register_converter(converters.ReferenceConverter, "ref")
 register_converter(converters.TokenConverter, "token")
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("privacy/", include("privacy.urls")),

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def add_months(day: date, months: int) -> date:
@@ -94,10 +95,10 @@ class DataSubjectRequest(models.Model):
         FAILED = "failed", _("could not be verified")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        IN_PROGRESS = "in_progress", _("in progress")
-        COMPLETED = "completed", _("completed")
-        REJECTED = "rejected", _("rejected (reason in the outcome)")
+        OPEN = "open", pgettext_lazy("data-subject request", "open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("data-subject request", "in progress")
+        COMPLETED = "completed", pgettext_lazy("data-subject request", "completed")
+        REJECTED = "rejected", pgettext_lazy("data-subject request", "rejected (reason in the outcome)")
 
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     received_on = models.DateField(_("received on"), default=timezone.localdate)

@@ -367,6 +367,7 @@ def wsgi_get(path: str, script_name: str) -> tuple[str, dict, str]:
     from wsgiref.util import setup_testing_defaults
 
     from django.core.handlers.wsgi import WSGIHandler
+    from django.urls import set_script_prefix
 
     environ = {"PATH_INFO": path, "SCRIPT_NAME": script_name, "HTTP_HOST": "localhost"}
     setup_testing_defaults(environ)
@@ -375,7 +376,10 @@ def wsgi_get(path: str, script_name: str) -> tuple[str, dict, str]:
     def start_response(status, headers):
         captured.update(status=status, headers=dict(headers))
 
-    body = b"".join(WSGIHandler()(environ, start_response)).decode()
+    try:
+        body = b"".join(WSGIHandler()(environ, start_response)).decode()
+    finally:
+        set_script_prefix("/")  # the handler set it for this thread; later tests expect none
     return captured["status"], captured["headers"], body
 
 
