@@ -6,9 +6,13 @@ from auditlog.models import LogEntry
 from axes import admin as axes_admin
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 # The audit trail is read-only for everyone, superusers included: auditlog's own admin already
@@ -70,6 +74,31 @@ class PersonFilter(admin.SimpleListFilter):
 class AuditLogEntryAdmin(auditlog_admin.LogEntryAdmin):
     list_filter = ["action", ResourceTypeFilter, "actor", PersonFilter]
 
+
+# Second-factor devices are managed on the staff user's own 2FA page, and reset by the
+# administrator with the action on the user list; their raw admin pages are not offered.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.action(
+    description=_("Reset two-step verification (the user sets it up again)"), permissions=["change"]
+)
+def reset_two_factor(modeladmin, request, queryset):
+    for user in queryset:
+        for device in [*TOTPDevice.objects.filter(user=user), *StaticDevice.objects.filter(user=user)]:
+            device.delete()
+    modeladmin.message_user(
+        request, _("Two-step verification was reset for %(count)d users.") % {"count": len(queryset)}
+    )
+
+
+class StaffUserAdmin(UserAdmin):
+    actions = [reset_two_factor]
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)
 
 for model, model_admin in [
     (AccessLog, AccessLogAdmin),

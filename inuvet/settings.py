@@ -124,7 +124,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
@@ -172,6 +172,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "inuvet.apps.InuvetConfig",
     "customers",
     "bookings",
@@ -189,6 +192,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "inuvet.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -375,6 +379,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "m2m_fields": ["groups", "user_permissions"],
     },
     {"model": "auth.Group", "m2m_fields": ["permissions"]},
+    {
+        "model": "otp_totp.TOTPDevice",
+        "exclude_fields": ["key", "last_t", "drift", "throttling_failure_timestamp"],
+    },
+    {"model": "otp_static.StaticDevice", "exclude_fields": ["throttling_failure_timestamp"]},
 )
 
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, minimum=1, maximum=100)
@@ -384,6 +393,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # failed logins are part of the audit trail
+
+# A second factor (authenticator app) for the data-protection officer and the administrator:
+# required in production, off in demo and development unless asked.
+STAFF_REQUIRE_2FA = env_bool("DJANGO_REQUIRE_2FA", not (DEBUG or DEMO_MODE))
+OTP_TOTP_ISSUER = PRACTICE["name"]
 
 # Staff sessions end after 8 hours, or after 30 minutes without a request (inuvet.middleware).
 SESSION_COOKIE_AGE = 8 * 3600

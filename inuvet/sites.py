@@ -11,11 +11,19 @@ class InuvetAdminSite(admin.AdminSite):
     index_title = _("Front desk")
     index_template = "admin/inuvet_index.html"
 
+    def admin_view(self, view, cacheable=False):
+        from inuvet.two_factor import gate
+
+        return super().admin_view(gate(view), cacheable)
+
     def get_urls(self):
         from bookings import reports, staff
+        from inuvet import two_factor
         from privacy import staff as privacy_staff
 
         custom = [
+            path("2fa/", self.admin_view(two_factor.setup), name="otp_setup"),
+            path("2fa/verify/", self.admin_view(two_factor.verify), name="otp_verify"),
             path("privacy/", self.admin_view(privacy_staff.dashboard), name="privacy_dashboard"),
             path("privacy/find/", self.admin_view(privacy_staff.find_person), name="privacy_find"),
             path("privacy/export/", self.admin_view(privacy_staff.export), name="privacy_export"),

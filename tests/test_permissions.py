@@ -86,6 +86,8 @@ OTHER = {
     "password_change": STAFF,
     "password_change_done": STAFF,
     "jsi18n": STAFF,
+    "otp_setup": STAFF,
+    "otp_verify": STAFF,
     "app_list": {R, P, D, A},  # for app "bookings": everyone sees some of it
     "calendar": {R, P, A},
     "calendar_book": {R},

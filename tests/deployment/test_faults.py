@@ -4,14 +4,14 @@ a request body too big to read. None of them may leave half-written data or a 50
 import http.client
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -80,7 +80,7 @@ def test_killing_workers_mid_booking_leaves_no_half_written_booking(tmp_path_fac
             # A client whose connection dropped sends the same form again (same one-time key).
             for _attempt in range(5):
                 try:
-                    status, headers, body = visitor.post_form(path, form, details)
+                    status, headers, _ = visitor.post_form(path, form, details)
                     break
                 except DROPPED:
                     dropped.append(n)
@@ -105,12 +105,12 @@ def test_killing_workers_mid_booking_leaves_no_half_written_booking(tmp_path_fac
             answered = sum(location is not None for location in locations) + len(failures)
             if answered == BOOKINGS:
                 break
-            if answered > answered_at_kill[-1]:
-                answered_at_kill.append(answered)
-                victims = worker_pids(master)
-                for pid in victims:
-                    os.kill(pid, signal.SIGKILL)
+            victims = worker_pids(master) if answered > answered_at_kill[-1] else set()
+            for pid in victims:
+                os.kill(pid, signal.SIGKILL)
+            if victims:
                 killed.append(victims)
+                answered_at_kill.append(answered)
             time.sleep(0.01)
         for thread in threads:
             thread.join(timeout=120)
@@ -119,7 +119,7 @@ def test_killing_workers_mid_booking_leaves_no_half_written_booking(tmp_path_fac
 
     report = f"dropped={len(dropped)} killed={killed} answered by then={answered_at_kill[1:]}\n{server.output[-3000:]}"
     print(report)
-    assert len(killed) == 3 and all(killed), "the burst ended before three kills: " + report
+    assert len(killed) == 3, "the burst ended before three kills: " + report
     assert failures == [], report
     # Every client got its confirmation (some only on a second try), and each booking is stored.
     references = [location.split("/")[2] for location in locations]
@@ -156,7 +156,9 @@ def pg_ctlcluster(action: str) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="restarts the local PostgreSQL cluster")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL only: it restarts the local PostgreSQL cluster"
+)
 def test_server_answers_every_request_after_postgresql_restarts(tmp_path_factory):
     if os.geteuid() != 0 or not shutil.which("pg_ctlcluster") or not os.path.isdir("/etc/postgresql"):
         pytest.skip("restarting PostgreSQL needs root and a local cluster (pg_ctlcluster)")
@@ -187,7 +189,7 @@ def test_server_answers_every_request_after_postgresql_restarts(tmp_path_factory
         finally:
             if not pg_isready():  # never leave the machine without its database
                 pg_ctlcluster("start")
-        connections.close_all()  # this process's own connection died with the restart too
+            connections.close_all()  # this process's own connection died with the restart too
         after = list(pool.map(lambda path: Visitor(server.url).get(path)[0], pages))
 
     assert before == [200] * len(pages), server.output[-3000:]
@@ -217,13 +219,10 @@ def test_a_five_megabyte_form_is_refused_with_400_not_500(tmp_path_factory, cont
         assert status == 200
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
         body, content_type = encode({"csrfmiddlewaretoken": token, **fields}, content_type)
-        # http.client keeps the connection alive, so gunicorn reads (and drops) the rest of the
-        # body after answering; urllib says "Connection: close" and would get a broken pipe.
         cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in visitor.cookies)
-        post = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
-        post.request("POST", path, body=body, headers={"Content-Type": content_type, "Cookie": cookies})
-        status = post.getresponse().status
-        post.close()
+        status = post_like_a_browser(
+            server.port, path, body, {"Content-Type": content_type, "Cookie": cookies}
+        )
         assert visitor.get("/healthz")[0] == 200  # and the worker serves the next request
 
     assert status in (400, 413), server.output[-3000:]
@@ -240,3 +239,26 @@ def encode(fields: dict, content_type: str) -> tuple[bytes, str]:
         for name, value in fields.items()
     ]
     return ("".join(parts) + f"--{boundary}--\r\n").encode(), f"{content_type}; boundary={boundary}"
+
+
+def post_like_a_browser(port: int, path: str, body: bytes, headers: dict) -> int:
+    """POST and stop sending the body once the server answers, as browsers do; the status.
+
+    (gunicorn answers, drains at most 64 kB of the unread body and closes: a client that insists
+    on sending all 5 MB first, like urllib or http.client, only sees a broken pipe.)
+    """
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        sock.sendall(head.encode())
+        rest = memoryview(body)
+        while rest:
+            answered, writable, _ = select.select([sock], [sock], [], 60)
+            if answered or not writable:
+                break
+            try:
+                rest = rest[sock.send(rest[:65536]) :]
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        status_line = sock.makefile("rb").readline()  # b"HTTP/1.1 400 Bad Request\r\n"
+    return int(status_line.split()[1])
