@@ -25,7 +25,7 @@ var/secret_key:
 
 # Demo: SQLite under var/, demo data and staff users, gunicorn on http://127.0.0.1:8000
 demo: install var/secret_key
-	DJANGO_SECRET_KEY=$$(cat var/secret_key) DJANGO_DEMO=on sh -c '\
+	DJANGO_SECRET_KEY=$$(cat var/secret_key) DJANGO_DEMO=on DJANGO_PUBLIC_URL=http://127.0.0.1:8000/ sh -c '\
 	  $(BIN)/python manage.py collectstatic --noinput -v0 && \
 	  $(BIN)/python manage.py migrate -v0 && \
 	  $(BIN)/python manage.py seed_demo --appointments $(DEMO_APPOINTMENTS) --password "$(DEMO_PASSWORD)" && \
