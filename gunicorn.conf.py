@@ -14,6 +14,8 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = max_requests // 10
 limit_request_line = 4094
 limit_request_fields = 100
+# No shared control socket: several instances on one host (tests, blue/green) must not collide.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Access log: method, path (link secrets masked), status, size and time. No client address, query
 # string or user agent: they would be personal data or could carry it.

@@ -2,6 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.utils import translation
 
 
@@ -62,4 +63,25 @@ class HealthCheckMiddleware:
             from inuvet.views import healthz
 
             return healthz(request)
+        return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses request bodies over MAX_REQUEST_BYTES with 413 before anything reads them.
+
+    Django's own limit (DATA_UPLOAD_MAX_MEMORY_SIZE) skips file parts; no page here takes files.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            return HttpResponse(
+                "Request body too large.", status=413, content_type="text/plain; charset=utf-8"
+            )
         return self.get_response(request)

@@ -184,6 +184,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "inuvet.middleware.HealthCheckMiddleware",
+    "inuvet.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -199,6 +200,9 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# No page takes uploads: bodies over this size are refused with 413 (the proxy should cap it too).
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 1_000_000, minimum=10_000)
 
 ROOT_URLCONF = "inuvet.urls"
 WSGI_APPLICATION = "inuvet.wsgi.application"

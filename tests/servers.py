@@ -74,6 +74,7 @@ class Gunicorn:
         ]  # fmt: skip
         self.env = server_env(DJANGO_STATIC_ROOT=str(static_root), **env)
         self.process = None
+        self._output = None
 
     def __enter__(self):
         # A file, not a pipe: a full pipe would block the server mid-test.
@@ -104,5 +105,10 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.output = self.read_log()
+        self._output = self.read_log()
         self.log.close()
+
+    @property
+    def output(self) -> str:
+        """The server's log so far (while running) or in full (after it stopped)."""
+        return self._output if self._output is not None else self.read_log()

@@ -41,8 +41,7 @@ def details_path(service, practitioner, start) -> str:
 
 def logs(*servers) -> str:
     """The end of each server's log, for assertion messages (while it runs, or after)."""
-    text = {server: server.output if hasattr(server, "output") else server.read_log() for server in servers}
-    return "\n".join(f"--- {server.url}\n{text[server][-3000:]}" for server in servers)
+    return "\n".join(f"--- {server.url}\n{server.output[-3000:]}" for server in servers)
 
 
 def two_servers(stack: ExitStack, static_root, **env) -> tuple[Gunicorn, Gunicorn]:
