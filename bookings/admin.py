@@ -251,7 +251,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         except BookingError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("The appointment is cancelled and the client was told by email."))
+            messages.success(request, _("The appointment is cancelled.") + " " + _told(appointment))
         return self._page(appointment)
 
     def move_view(self, request, pk):
@@ -269,7 +269,7 @@ class AppointmentAdmin(admin.ModelAdmin):
             except BookingError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("The appointment is moved and the client was told by email."))
+                messages.success(request, _("The appointment is moved.") + " " + _told(appointment))
                 return self._page(appointment)
         context = {
             **self.admin_site.each_context(request),
@@ -279,3 +279,9 @@ class AppointmentAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/bookings/appointment/move.html", context)
+
+
+def _told(appointment: Appointment) -> str:
+    if appointment.customer and appointment.customer.email:
+        return _("The client gets an email about it.")
+    return _("The client has no email address: please tell them by phone.")

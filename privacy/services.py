@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
 from customers.contact import normalise_email, normalise_name, normalise_phone, phone_search_forms
@@ -107,8 +108,6 @@ def export_person(
     Raises:
         PrivacyError: no customer records (for example, already erased).
     """
-    from django.utils.translation import gettext as _
-
     if not customers:
         raise PrivacyError(_("There is no data about this person (it may have been erased already)."))
     content = export_zip(person_data(customers, language=language), language=language)
@@ -420,8 +419,6 @@ def open_verification_link(token: str, *, now: datetime | None = None) -> Verifi
     Raises:
         PrivacyError: unknown, expired or already used.
     """
-    from django.utils.translation import gettext as _
-
     now = now or timezone.now()
     # Two clicks of one link at once: the row lock lets only the first one use it.
     with transaction.atomic():

@@ -196,10 +196,6 @@ def _erase(request, customers, *, verification: str):
 # With a booking's manage link ------------------------------------------------------------------------------
 
 
-class CorrectionForm(ContactFields):
-    pass
-
-
 def _manage_page(appointment, token):
     return redirect(reverse("bookings:manage", args=[appointment.reference, token]))
 
@@ -210,7 +206,7 @@ def booking_correct(request, appointment, token):
     customer = appointment.customer
     if customer is None:
         return _manage_page(appointment, token)
-    form = CorrectionForm(
+    form = ContactFields(
         request.POST or None,
         initial={"name": customer.name, "phone": customer.phone_display, "email": customer.email},
     )
