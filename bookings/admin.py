@@ -3,6 +3,7 @@ from datetime import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_POST
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 from bookings.schedules import local_tz
 from bookings.services import BookingError, cancel_appointment, move_appointment, set_appointment_status
-from customers.contact import phone_search_forms
-from inuvet.audit import log_access
+from customers.models import search_condition
+from inuvet.audit import log_access, require_permission
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -152,11 +153,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         return (obj.customer.email or "—") if obj.customer else "—"
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phones = phone_search_forms(search_term) if search_term else set()
-        if phones:
-            queryset |= self.model.objects.filter(customer__phone__in=phones)
-        return queryset, may_have_duplicates
+        if not search_term:
+            return queryset, False
+        reference = "".join(ch for ch in search_term.upper() if ch.isalnum())
+        return queryset.filter(search_condition(search_term, "customer__") | Q(reference=reference)), False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("service", "practitioner", "customer")
@@ -225,14 +225,9 @@ class AppointmentAdmin(admin.ModelAdmin):
     def _page(self, appointment):
         return redirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
 
-    @staticmethod
-    def _require(request, permission):
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-
     @method_decorator(require_POST)
     def status_view(self, request, pk):
-        self._require(request, "bookings.change_appointment")
+        require_permission(request, "bookings.change_appointment")
         appointment = get_object_or_404(Appointment, pk=pk)
         try:
             set_appointment_status(appointment=appointment, status=request.POST.get("status", ""))
@@ -244,7 +239,7 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @method_decorator(require_POST)
     def cancel_view(self, request, pk):
-        self._require(request, "bookings.reschedule_appointment")
+        require_permission(request, "bookings.reschedule_appointment")
         appointment = get_object_or_404(Appointment, pk=pk)
         try:
             cancel_appointment(appointment=appointment, by_client=False)
@@ -255,7 +250,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         return self._page(appointment)
 
     def move_view(self, request, pk):
-        self._require(request, "bookings.reschedule_appointment")
+        require_permission(request, "bookings.reschedule_appointment")
         appointment = get_object_or_404(Appointment.objects.select_related("service"), pk=pk)
         form = MoveForm(request.POST or None, service=appointment.service)
         if request.method == "POST" and form.is_valid():

@@ -9,7 +9,10 @@ class SlotStartConverter:
     regex = r"\d{8}T\d{4}Z"
 
     def to_python(self, value: str) -> datetime:
-        return datetime.strptime(value, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)  # ValueError → 404
+        start = datetime.strptime(value, "%Y%m%dT%H%MZ").replace(tzinfo=UTC)  # ValueError → 404
+        if not 2000 <= start.year <= 2100:
+            raise ValueError("a slot is in this century")
+        return start
 
     def to_url(self, value: datetime) -> str:
         return value.astimezone(UTC).strftime("%Y%m%dT%H%MZ")

@@ -5,7 +5,7 @@ from django.utils import translation
 
 from bookings.ics import appointment_ics, ics_filename
 from bookings.models import Appointment
-from bookings.tokens import hash_token, manage_token
+from bookings.tokens import current_manage_token
 from inuvet.links import public_url
 from notifications.services import queue_email
 
@@ -14,10 +14,8 @@ WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder"}
 
 def manage_url(appointment: Appointment) -> str:
     """The client's personal link, or "" when the link no longer exists (erased)."""
-    token = manage_token(appointment.reference)
-    if appointment.manage_token_hash != hash_token(token):
-        return ""
-    return public_url("bookings:manage", reference=appointment.reference, token=token)
+    token = current_manage_token(appointment)
+    return public_url("bookings:manage", reference=appointment.reference, token=token) if token else ""
 
 
 def queue_booking_email(appointment: Appointment, kind: str):

@@ -7,7 +7,6 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from bookings.report_figures import (
     default_range,
     load_calendar,
 )
+from inuvet.audit import require_permission
 from inuvet.spreadsheets import safe_cell
 
 # A spreadsheet runs a cell starting with one of these as a formula (names are staff-entered text).
@@ -82,11 +82,6 @@ class Section:
         return self._cells(self.table.footer)
 
 
-def _require_permission(request) -> None:
-    if not request.user.has_perm("bookings.view_reports"):
-        raise PermissionDenied
-
-
 def _chosen_range(request) -> tuple[ReportRangeForm, date, date]:
     """The form, and its dates when valid or else the default range."""
     default = default_range(timezone.localdate())
@@ -97,7 +92,7 @@ def _chosen_range(request) -> tuple[ReportRangeForm, date, date]:
 
 
 def report_page(request):
-    _require_permission(request)
+    require_permission(request, "bookings.view_reports")
     form, first_day, last_day = _chosen_range(request)
     cal = load_calendar(first_day, last_day, now=timezone.now())
     tables = {slug: build(cal) for slug, build in TABLES.items()}
@@ -120,7 +115,7 @@ def report_page(request):
 
 
 def report_csv(request, table: str):
-    _require_permission(request)
+    require_permission(request, "bookings.view_reports")
     if table not in TABLES:
         raise Http404
     form, first_day, last_day = _chosen_range(request)

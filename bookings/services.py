@@ -29,6 +29,7 @@ from customers.contact import (
     normalise_name,
     normalise_phone,
 )
+from customers.models import Customer
 from customers.services import find_or_create_customer
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,16 @@ def _save_new(appointment: Appointment) -> None:
     raise RuntimeError("could not find a free booking reference")
 
 
+def _replayed(request_key_hash: str | None) -> Appointment | None:
+    """The booking already made from this form, marked `replayed`, if there is one."""
+    replayed = (
+        Appointment.objects.filter(request_key_hash=request_key_hash).first() if request_key_hash else None
+    )
+    if replayed is not None:
+        replayed.replayed = True
+    return replayed
+
+
 def _raise_slot_taken_on_overlap(error: IntegrityError) -> None:
     if EXCLUSION_CONSTRAINT in str(error):
         raise SlotTaken from error
@@ -221,12 +232,11 @@ def book_appointment(
         # Two clients racing for one time: the lock (or SQLite's write lock) orders them, the
         # second one sees the first one's appointment and gets SlotTaken.
         with transaction.atomic():
-            if request_key_hash:
-                replayed = Appointment.objects.filter(request_key_hash=request_key_hash).first()
-                if replayed is not None:
-                    replayed.replayed = True
-                    return replayed
             _lock_practitioners(candidates)
+            # After the lock: a double click's second request waits for the first, then finds it.
+            replayed = _replayed(request_key_hash)
+            if replayed is not None:
+                return replayed
             if online:
                 free = _free_online(service, candidates, start, now=now)
             else:
@@ -240,7 +250,11 @@ def book_appointment(
             appointment = Appointment(
                 service=service,
                 practitioner_id=free[0],
-                customer=find_or_create_customer(name=name, phone=phone, email=email),
+                # Online, every booking gets its own record: typing someone's details must not
+                # reach their data. Staff identify the person and reuse their record.
+                customer=Customer.objects.create(name=name, phone=phone, email=email)
+                if online
+                else find_or_create_customer(name=name, phone=phone, email=email),
                 start=start,
                 end=end,
                 occupied_start=occupied_start,
@@ -254,6 +268,9 @@ def book_appointment(
             queue_booking_email(appointment, "booking_confirmed")
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
+        replayed = _replayed(request_key_hash) if "request_key_hash" in str(error) else None
+        if replayed is not None:
+            return replayed
         raise
     logger.info("appointment booked ref=%s source=%s", appointment.reference, source)
     appointment.replayed = False

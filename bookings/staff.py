@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -20,26 +20,22 @@ from bookings.calendar_grid import build_grid
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Closure, Practitioner, Service, WorkingHours
 from bookings.schedules import closed_days, local_tz, monday_of
 from bookings.services import BookingError, book_appointment
-from customers.contact import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, PHONE_MAX_INPUT_LENGTH, phone_search_forms
+from customers.contact import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, PHONE_MAX_INPUT_LENGTH
 from customers.models import Customer
-from inuvet.audit import log_access
-
-
-def _require(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
+from inuvet.audit import log_access, require_permission
 
 
 def _parse_day(value: str | None) -> date:
     try:
-        return date.fromisoformat(value or "")
+        day = date.fromisoformat(value or "")
     except ValueError:
         return timezone.localdate()
+    return day if 2000 <= day.year <= 2100 else timezone.localdate()
 
 
 def calendar(request):
     """A day of every practitioner side by side, or a week of one practitioner."""
-    _require(request, "bookings.view_calendar")
+    require_permission(request, "bookings.view_calendar")
     tz = local_tz()
     day = _parse_day(request.GET.get("date"))
     practitioners = list(Practitioner.objects.filter(is_active=True))
@@ -195,19 +191,15 @@ def _initial(request) -> dict:
 
 
 def _search_customers(term: str):
-    term = term.strip()[:100]
-    if len(term) < 2:
-        return []
-    condition = Q(name__icontains=term) | Q(email__icontains=term)
-    phones = phone_search_forms(term)
-    if phones:
-        condition |= Q(phone__in=phones)
-    return list(Customer.objects.filter(condition).order_by("name", "pk")[:20])
+    found = list(Customer.objects.search(term).order_by("name", "pk")[:20])
+    for customer in found:
+        log_access(customer, "search")
+    return found
 
 
 def book(request):
     """Book for a phone or walk-in client: search the customer, pick or type, confirm."""
-    _require(request, "bookings.add_appointment")
+    require_permission(request, "bookings.add_appointment")
     form = StaffBookingForm(request.POST or None, initial=_initial(request))
     if request.method == "POST" and form.is_valid():
         try:

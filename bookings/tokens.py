@@ -10,6 +10,7 @@ import base64
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 TOKEN_BYTES = 20
@@ -17,9 +18,24 @@ TOKEN_BYTES = 20
 _NO_MATCH = hashlib.sha256(b"no booking matches").hexdigest()
 
 
-def manage_token(reference: str) -> str:
-    digest = salted_hmac("bookings.manage-link", reference, algorithm="sha256").digest()
+def manage_token(reference: str, secret: str | None = None) -> str:
+    digest = salted_hmac("bookings.manage-link", reference, secret=secret, algorithm="sha256").digest()
     return base64.b32encode(digest[:TOKEN_BYTES]).decode().lower()
+
+
+def current_manage_token(appointment) -> str | None:
+    """The token of the appointment's link, or None when it has none (erased).
+
+    After the secret key is rotated, links given out under an old key (in SECRET_KEY_FALLBACKS)
+    stay valid; this finds the key they were made with, so later emails repeat the same link.
+    """
+    for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS):
+        token = manage_token(appointment.reference, secret)
+        if appointment.manage_token_hash and constant_time_compare(
+            hash_token(token), appointment.manage_token_hash
+        ):
+            return token
+    return None
 
 
 def hash_token(token: str) -> str:

@@ -36,7 +36,7 @@ from bookings.services import (
     move_appointment,
     send_manage_link,
 )
-from bookings.tokens import manage_token, new_request_key, token_matches
+from bookings.tokens import current_manage_token, new_request_key, token_matches
 from inuvet import ratelimit
 from privacy.models import ConsentRecord
 from privacy.services import has_consent, record_consent
@@ -62,9 +62,10 @@ def _week_from(request, service: Service, practitioner_ids: list[int], exclude=N
         )
         return monday_of(slot.start.astimezone(local_tz()).date()) if slot else this_week
     try:
-        return max(monday_of(date.fromisoformat(value)), this_week)
+        day = date.fromisoformat(value)
     except ValueError:
         return this_week
+    return min(max(monday_of(day), this_week), monday_of(timezone.localdate() + timedelta(days=731)))
 
 
 def slot_picker(request, service_id: int):
@@ -206,7 +207,7 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
 
 
 def appointment_manage_url(appointment: Appointment) -> str:
-    token = manage_token(appointment.reference)
+    token = current_manage_token(appointment)
     return reverse("bookings:manage", kwargs={"reference": appointment.reference, "token": token})
 
 

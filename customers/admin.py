@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Appointment
-from customers.contact import normalise_email, normalise_name, normalise_phone, phone_search_forms
-from customers.models import Customer
-from customers.services import update_customer
+from customers.contact import normalise_email, normalise_name, normalise_phone
+from customers.models import Customer, search_condition
+from customers.services import create_customer, update_customer
 from inuvet.audit import log_access
 
 
@@ -58,11 +58,9 @@ class CustomerAdmin(admin.ModelAdmin):
         return obj.phone_display
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phones = phone_search_forms(search_term) if search_term else set()
-        if phones:
-            queryset |= self.model.objects.filter(phone__in=phones)
-        return queryset, may_have_duplicates
+        if not search_term:
+            return queryset, False
+        return queryset.filter(search_condition(search_term)), False
 
     def has_delete_permission(self, request, obj=None):
         return False  # a person's data is erased by the data-protection officer, with a receipt
@@ -74,7 +72,8 @@ class CustomerAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
+        details = {field: form.cleaned_data[field] for field in ("name", "phone", "email")}
         if change:
-            update_customer(customer=obj, **{f: form.cleaned_data[f] for f in ("name", "phone", "email")})
+            update_customer(customer=obj, **details)
         else:
-            obj.save()
+            obj.pk = create_customer(**details).pk

@@ -72,13 +72,18 @@ def normalise_email(raw: str) -> str:
     return email
 
 
-def phone_search_forms(raw: str) -> set[str]:
-    """Every stored spelling a typed phone could match: E.164 when it parses, else the digits."""
+def phone_lookup(raw: str) -> dict:
+    """A lookup for stored phones matching what someone typed: the whole number in any format,
+    or its last digits (at least four); {} when the text is no phone at all."""
     try:
-        return {normalise_phone(raw)}
+        return {"phone": normalise_phone(raw)}
     except ValidationError:
         digits = re.sub(r"\D", "", raw)
-        return {digits} if len(digits) >= 4 else set()
+        return (
+            {"phone__endswith": digits}
+            if len(digits) >= 4 and len(digits) == len(raw.replace(" ", ""))
+            else {}
+        )
 
 
 def format_phone(e164: str) -> str:

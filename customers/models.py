@@ -2,18 +2,25 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from customers.contact import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, format_phone
+from customers.contact import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, format_phone, phone_lookup
+
+
+def search_condition(term: str, prefix: str = "") -> Q:
+    """Customers (or rows whose `prefix` leads to one) matching a name, an email, or a phone
+    typed in any format; nothing for a term under two characters."""
+    term = term.strip()[:200]
+    if len(term) < 2:
+        return Q(pk__in=[])
+    condition = Q(**{f"{prefix}name__icontains": term}) | Q(**{f"{prefix}email__icontains": term.lower()})
+    phone = phone_lookup(term)
+    if phone:
+        condition |= Q(**{prefix + key: value for key, value in phone.items()})
+    return condition
 
 
 class CustomerQuerySet(models.QuerySet):
-    def matching(self, *, email: str = "", phones: set[str] | frozenset[str] = frozenset()):
-        """Customers with this normalised email or any of these normalised phones."""
-        condition = Q(pk__in=[])
-        if email:
-            condition |= Q(email=email)
-        if phones:
-            condition |= Q(phone__in=phones)
-        return self.filter(condition)
+    def search(self, term: str):
+        return self.filter(search_condition(term))
 
 
 class Customer(models.Model):

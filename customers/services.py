@@ -4,9 +4,8 @@ from customers.models import Customer
 def find_or_create_customer(*, name: str, phone: str, email: str) -> Customer:
     """The customer with exactly these normalised details, created if there is none.
 
-    A booking never changes an existing customer: someone typing another person's email must
-    not be able to rename them. Identical details reuse one record, so one person is one row.
-    Callers hold the booking transaction.
+    For staff, who identify the person: a booking never changes an existing record, and
+    identical details reuse one. Callers hold the booking transaction.
     """
     customer = Customer.objects.filter(email=email, phone=phone, name=name).order_by("pk").first()
     if customer is None:
@@ -19,3 +18,8 @@ def update_customer(*, customer: Customer, name: str, phone: str, email: str) ->
     customer.name, customer.phone, customer.email = name, phone, email
     customer.save()
     return customer
+
+
+def create_customer(*, name: str, phone: str, email: str) -> Customer:
+    """A customer staff add by hand (details already normalised by the form). Audited."""
+    return Customer.objects.create(name=name, phone=phone, email=email)

@@ -1,9 +1,12 @@
 import time
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse
 from django.utils import translation
+
+from inuvet.ratelimit import client_ip
 
 
 class LanguageMiddleware:
@@ -85,3 +88,18 @@ class RequestSizeLimitMiddleware:
                 "Request body too large.", status=413, content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+class StaffAuditMiddleware(AuditlogMiddleware):
+    """auditlog's actor and address for audit entries, recorded for signed-in staff only.
+
+    A client's address is personal data the register does not keep; staff addresses come from
+    our own proxy's header (inuvet.ratelimit.client_ip), never from a header a client can forge.
+    """
+
+    def get_extra_data(self, request):
+        data = super().get_extra_data(request)
+        staff = data["actor"] is not None
+        data["remote_addr"] = client_ip(request) if staff else None
+        data["remote_port"] = None
+        return data

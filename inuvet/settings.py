@@ -197,7 +197,7 @@ MIDDLEWARE = [
     "inuvet.middleware.StaffSessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "inuvet.middleware.StaffAuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -288,16 +288,17 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-EMAIL_HOST = env_str("DJANGO_EMAIL_HOST")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, maximum=65535)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+# Printing emails is for development and demos only: in production they hold client data.
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.console.EmailBackend"
+    if (DEBUG or DEMO_MODE) and not env_str("DJANGO_EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Inuvet <inuvet@inuvet.fi>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -306,7 +307,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PUBLIC_URL = env_str("DJANGO_PUBLIC_URL", "https://www.inuvet.fi/ajanvaraus/")
 # Delivered messages keep their address and text this long, then only the record remains.
 OUTBOX_KEEP_DAYS = env_int("DJANGO_OUTBOX_KEEP_DAYS", 30, minimum=1, maximum=3650)
-OUTBOX_SEND_ON_COMMIT = env_bool("DJANGO_OUTBOX_SEND_ON_COMMIT", True)
+# After commit a message is sent from a background thread (the page never waits for the mail
+# server, and its timing says nothing about whether an email was sent), "inline", or only by
+# the send_outbox command ("cron").
+OUTBOX_DELIVERY = env_str("DJANGO_OUTBOX_DELIVERY", "thread")
+if OUTBOX_DELIVERY not in {"thread", "inline", "cron"}:
+    raise ImproperlyConfigured("DJANGO_OUTBOX_DELIVERY must be thread, inline or cron")
 # Reminders go this many hours before the visit (send_reminders, run hourly from cron).
 REMINDER_HOURS_BEFORE = env_int("DJANGO_REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=24 * 7)
 # Where staff notices go: reception hears of online cancellations for the next 24 hours.
@@ -374,7 +380,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "bookings.WorkingHours",
     "bookings.Closure",
     "privacy.ConsentRecord",
-    {"model": "privacy.DataSubjectRequest", "mask_fields": ["subject", "notes"]},
+    {
+        "model": "privacy.DataSubjectRequest",
+        "mask_fields": ["subject", "notes", "outcome", "extension_reason"],
+    },
     "privacy.ExportRecord",
     "privacy.ErasureReceipt",
     {

@@ -2,6 +2,7 @@
 recovery codes. Any staff user may enrol; the data-protection officer, the administrator and
 superusers must when STAFF_REQUIRE_2FA is on (the default in production, off in demo)."""
 
+import base64
 import io
 from functools import wraps
 from urllib.parse import urlencode
@@ -10,6 +11,7 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,17 +20,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import devices_for_user, user_has_device
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from inuvet import roles
 
 REQUIRED_ROLES = {roles.DATA_PROTECTION_OFFICER, roles.ADMINISTRATOR}
 RECOVERY_CODES = 10
-# Pages a signed-in user reaches before the second step.
+# Pages a signed-in user reaches before the second step (setup only while they have no device).
 OPEN_PAGES = {"logout", "jsi18n", "otp_setup", "otp_verify"}
-# Session flag: this user had no device and needs none, so later requests skip the lookups.
-NO_DEVICE = "otp_not_needed"
+# Session keys: the user had no device (later requests skip that lookup); a key being enrolled.
+NO_DEVICE, PENDING_KEY = "otp_no_device", "otp_pending_key"
 
 
 def must_use_second_factor(user) -> bool:
@@ -45,18 +49,15 @@ def gate(view):
         user = request.user
         match = request.resolver_match
         open_page = match is not None and match.url_name in OPEN_PAGES
-        if (
-            user.is_authenticated
-            and not open_page
-            and not user.is_verified()
-            and not request.session.get(NO_DEVICE)
-        ):
+        if user.is_authenticated and not open_page and not user.is_verified():
             next_query = urlencode({"next": request.get_full_path()})
-            if user_has_device(user):
-                return redirect(f"{reverse('admin:otp_verify')}?{next_query}")
+            if not request.session.get(NO_DEVICE):
+                if user_has_device(user):
+                    return redirect(f"{reverse('admin:otp_verify')}?{next_query}")
+                request.session[NO_DEVICE] = True
+            # Checked on every request: a role given during the session takes effect at once.
             if must_use_second_factor(user):
                 return redirect(f"{reverse('admin:otp_setup')}?{next_query}")
-            request.session[NO_DEVICE] = True
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -119,19 +120,29 @@ def _qr_svg(url: str) -> str:
 
 
 def setup(request):
-    """Enrol an authenticator app: scan the QR code, type a code, keep the recovery codes."""
+    """Enrol an authenticator app: scan the QR code, type a code, keep the recovery codes.
+
+    Someone who already has a device must prove it first (a stolen password alone must not
+    replace the owner's app); nothing is stored until the code from the new app is right.
+    """
     user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-        user=user, name="app", confirmed=False
-    )
+    if user_has_device(user) and not user.is_verified():
+        return redirect(f"{reverse('admin:otp_verify')}?{urlencode({'next': request.get_full_path()})}")
+    key = request.session.get(PENDING_KEY) or random_hex(20)
+    request.session[PENDING_KEY] = key
+    device = TOTPDevice(user=user, name="app", key=key, confirmed=True)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"].replace(" ", "")):
-            device.confirmed = True
-            device.save()
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        # Checked without the device's own verify_token, which saves the device on a failure.
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        if totp.verify(_digits(form.cleaned_data["code"]), tolerance=device.tolerance):
+            with transaction.atomic():  # the new app replaces the old one, and nothing in between
+                TOTPDevice.objects.filter(user=user).delete()
+                device.save()
+                codes = _new_recovery_codes(user)
+            del request.session[PENDING_KEY]
+            request.session.pop(NO_DEVICE, None)
             otp_login(request, device)
-            codes = _new_recovery_codes(user)
             messages.success(request, _("Two-step verification is on."))
             return TemplateResponse(
                 request,
@@ -154,7 +165,7 @@ def setup(request):
             "title": _("Two-step verification"),
             "form": form,
             "qr": _qr_svg(device.config_url),
-            "secret": device.key and _base32(device),
+            "secret": base64.b32encode(device.bin_key).decode().rstrip("="),
             "required": must_use_second_factor(user),
             "enrolled": user_has_device(user),
             "next": _next(request),
@@ -162,10 +173,9 @@ def setup(request):
     )
 
 
-def _base32(device: TOTPDevice) -> str:
-    import base64
-
-    return base64.b32encode(device.bin_key).decode().rstrip("=")
+def _digits(code: str) -> int:
+    code = code.replace(" ", "")
+    return int(code) if code.isdigit() and len(code) == 6 else -1
 
 
 def _new_recovery_codes(user) -> list[str]:

@@ -6,10 +6,11 @@ a message with one conditional UPDATE before sending, so two senders never send 
 
 import logging
 import smtplib
+import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -50,9 +51,23 @@ def queue_message(
         customer=customer,
         reference=reference,
     )
-    if settings.OUTBOX_SEND_ON_COMMIT:
-        transaction.on_commit(lambda: deliver_message(message.pk))
+    if settings.OUTBOX_DELIVERY != "cron":
+        transaction.on_commit(lambda: _deliver_after_commit(message.pk))
     return message
+
+
+def _deliver_after_commit(message_id: int) -> None:
+    if settings.OUTBOX_DELIVERY == "inline":
+        deliver_message(message_id)
+        return
+
+    def deliver():
+        try:
+            deliver_message(message_id)  # a failure leaves the message for send_outbox
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=deliver, name=f"outbox-{message_id}", daemon=True).start()
 
 
 def queue_email(

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, ExportRecord
+from privacy.services import save_request
 
 
 class ReadOnlyEvidence(admin.ModelAdmin):
@@ -99,3 +100,6 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the register of requests is kept; erasure empties their identifying fields
+
+    def save_model(self, request, obj, form, change):
+        save_request(privacy_request=obj)

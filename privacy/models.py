@@ -17,17 +17,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-class ConsentRecordQuerySet(models.QuerySet):
-    def current(self, purpose: str):
-        """Each customer's most recent record for the purpose (consent given or withdrawn)."""
-        latest = (
-            ConsentRecord.objects.filter(customer=models.OuterRef("customer"), purpose=purpose)
-            .order_by("-created_at", "-pk")
-            .values("pk")[:1]
-        )
-        return self.filter(purpose=purpose, pk=models.Subquery(latest))
-
-
 class ConsentRecord(models.Model):
     """One giving or withdrawal of consent, with the exact text the person saw."""
 
@@ -43,8 +32,6 @@ class ConsentRecord(models.Model):
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES)
     source = models.CharField(_("where"), max_length=40)
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
-
-    objects = ConsentRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent record")

@@ -2,7 +2,9 @@
 
 import hashlib
 import hmac
+import json
 import logging
+import re
 import secrets
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -13,15 +15,16 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
-from customers.contact import normalise_email, normalise_name, normalise_phone, phone_search_forms
-from customers.models import Customer
+from customers.contact import normalise_email, normalise_name, normalise_phone
+from customers.models import Customer, search_condition
 from customers.services import update_customer
+from inuvet.audit import log_access
 from notifications.models import OutboxMessage
 from notifications.services import queue_email
 from privacy.exports import export_zip, person_data
@@ -60,15 +63,25 @@ def record_consent(
     )
 
 
+def _latest_consents(purpose: str, records) -> dict:
+    """The latest record per person, a person being an email address (or a record without one):
+    a withdrawal through any of the person's bookings withdraws it everywhere."""
+    latest = {}
+    for record in records.filter(purpose=purpose).select_related("customer").order_by("created_at", "pk"):
+        latest[record.customer.email or f"#{record.customer_id}"] = record
+    return latest
+
+
 def has_consent(customer: Customer, purpose: str) -> bool:
-    latest = customer.consents.filter(purpose=purpose).order_by("-created_at", "-pk").first()
-    return bool(latest and latest.given)
+    same = Q(customer=customer) | (Q(customer__email=customer.email) if customer.email else Q(pk__in=[]))
+    latest = _latest_consents(purpose, ConsentRecord.objects.filter(same))
+    return any(record.given for record in latest.values())
 
 
-def consenting_customers(purpose: str = ConsentRecord.Purpose.MARKETING):
-    """Customers whose latest record for the purpose gives consent: the only marketing list."""
-    current = ConsentRecord.objects.current(purpose).filter(given=True)
-    return Customer.objects.filter(consents__in=current).order_by("name", "pk")
+def consenting_customers(purpose: str = ConsentRecord.Purpose.MARKETING) -> list[Customer]:
+    """Persons whose latest word on the purpose is consent: the only marketing list."""
+    latest = _latest_consents(purpose, ConsentRecord.objects.all())
+    return sorted((r.customer for r in latest.values() if r.given), key=lambda c: (c.name, c.pk))
 
 
 # Finding a person ---------------------------------------------------------------------------------
@@ -76,25 +89,11 @@ def consenting_customers(purpose: str = ConsentRecord.Purpose.MARKETING):
 
 def find_people(term: str) -> list[Customer]:
     """Customers matching a name, a phone in any format, an email or a booking reference."""
-    term = term.strip()[:200]
-    if len(term) < 2:
-        return []
-    condition = Q(name__icontains=term) | Q(email__icontains=term.lower())
-    phones = phone_search_forms(term)
-    if phones:
-        condition |= Q(phone__in=phones)
+    condition = search_condition(term)
     reference = "".join(ch for ch in term.upper() if ch.isalnum())
     if len(reference) == 6:
         condition |= Q(appointments__reference=reference)
     return list(Customer.objects.filter(condition).distinct().order_by("name", "pk")[:100])
-
-
-def same_person(customer: Customer) -> list[Customer]:
-    """The customer and every other record with the same email (the address the person controls)."""
-    condition = Q(pk=customer.pk)
-    if customer.email:
-        condition |= Q(email=customer.email)
-    return list(Customer.objects.filter(condition).order_by("pk"))
 
 
 # Export -----------------------------------------------------------------------------------------
@@ -120,12 +119,7 @@ def export_person(
             customers=len(customers),
         )
         for customer in customers:
-            LogEntry.objects.log_create(
-                customer,
-                force_log=True,
-                action=LogEntry.Action.ACCESS,
-                additional_data={"purpose": "export", "by_subject": by_subject},
-            )
+            log_access(customer, "export", by_subject=by_subject)
     logger.info("person exported records=%s by_subject=%s", len(customers), by_subject)
     return content
 
@@ -161,72 +155,26 @@ def _digest(value: str) -> str:
 
 
 def _spellings(customers: list[Customer]) -> set[str]:
-    """Every form in which the person's name, phone and email may have been stored."""
+    """Every form in which the person's name, phone and email may have been stored, lower-cased."""
     values = set()
     for c in customers:
         values |= {c.name, c.email, c.phone, c.phone.lstrip("+")}
         if c.phone.startswith("+358"):
             national = "0" + c.phone[4:]
             values |= {national, f"{national[:3]} {national[3:]}"}
-    return {v for v in values if v and len(v) >= 4}
+    return {v.lower() for v in values if v and len(v) >= 4}
 
 
-def _scrub_audit_log(customers, appointment_ids, spellings) -> int:
-    """Audit entries keep who did what and when; any value of the person is replaced."""
-    by_type = {
-        Customer: [str(c.pk) for c in customers],
-        Appointment: [str(pk) for pk in appointment_ids],
-    }
-    related = Q(pk__in=[])
-    for model, pks in by_type.items():
-        related |= Q(content_type=ContentType.objects.get_for_model(model), object_pk__in=pks)
-    mentions = Q(pk__in=[])
-    entries = LogEntry.objects.annotate(
-        changes_as_text=Cast("changes", TextField()),
-        additional_as_text=Cast("additional_data", TextField()),
-        serialized_as_text=Cast("serialized_data", TextField()),
-    )
-    for value in spellings:
-        mentions |= (
-            Q(changes_as_text__icontains=value)
-            | Q(changes_text__icontains=value)
-            | Q(additional_as_text__icontains=value)
-            | Q(serialized_as_text__icontains=value)
-            | Q(object_repr__icontains=value)
-        )
-    scrubbed = 0
-    for entry in entries.filter(related | mentions):
-        before = (
-            entry.changes,
-            entry.changes_text,
-            entry.additional_data,
-            entry.serialized_data,
-            entry.object_repr,
-        )
-        entry.changes = _redact(entry.changes, spellings)
-        entry.changes_text = _redact(entry.changes_text, spellings)
-        entry.additional_data = _redact(entry.additional_data, spellings)
-        entry.serialized_data = None
-        entry.object_repr = _redact(entry.object_repr, spellings)
-        if before != (entry.changes, entry.changes_text, entry.additional_data, None, entry.object_repr):
-            # LogEntry is the audit trail: not registered for auditing itself, saved in place.
-            entry.save(
-                update_fields=["changes", "changes_text", "additional_data", "serialized_data", "object_repr"]
-            )
-            scrubbed += 1
-    return scrubbed
+def _mentions(value, spellings: set[str]) -> bool:
+    text = json.dumps(value, ensure_ascii=False).lower() if not isinstance(value, str) else value.lower()
+    return any(spelling in text for spelling in spellings)
 
 
 def _redact(value, spellings: set[str]):
     """The value with every spelling of the person's data replaced (strings, lists, dicts)."""
     if isinstance(value, str):
-        lowered = value.lower()
         for spelling in sorted(spellings, key=len, reverse=True):
-            start = lowered.find(spelling.lower())
-            while start != -1:
-                value = value[:start] + ERASED + value[start + len(spelling) :]
-                lowered = value.lower()
-                start = lowered.find(spelling.lower())
+            value = re.sub(re.escape(spelling), ERASED, value, flags=re.IGNORECASE)
         return value
     if isinstance(value, list):
         return [_redact(v, spellings) for v in value]
@@ -235,14 +183,39 @@ def _redact(value, spellings: set[str]):
     return value
 
 
+def _scrub_audit_log(objects: dict, spellings: set[str]) -> int:
+    """The entries about the person's records keep who did what and when, but no value of the
+    person (personal fields are masked when logged; this catches anything that slipped by) and
+    no client address. `objects` maps a model to the pks of the person's rows."""
+    related = Q(pk__in=[])
+    for model, pks in objects.items():
+        related |= Q(
+            content_type=ContentType.objects.get_for_model(model), object_pk__in=[str(pk) for pk in pks]
+        )
+    scrubbed = 0
+    for entry in LogEntry.objects.filter(related).iterator():
+        fields = ("changes", "changes_text", "additional_data", "object_repr")
+        if entry.actor_id is None or any(_mentions(getattr(entry, f) or "", spellings) for f in fields):
+            for field in fields:
+                setattr(entry, field, _redact(getattr(entry, field), spellings))
+            entry.serialized_data = None
+            if entry.actor_id is None:
+                entry.remote_addr = None  # an address on an entry without staff is the client's
+            # LogEntry is the audit trail: not audited itself, corrected in place.
+            entry.save(update_fields=[*fields, "serialized_data", "remote_addr"])
+            scrubbed += 1
+    return scrubbed
+
+
 def _scrub_sign_in_records(spellings: set[str]) -> int:
     """Sign-in records where someone typed the person's email or phone as the user name."""
-    condition = Q(pk__in=[])
-    for value in spellings:
-        condition |= Q(username__iexact=value)
-    count = AccessAttempt.objects.filter(condition).delete()[0]
-    for model in (AccessLog, AccessFailureLog):
-        for row in model.objects.filter(condition):
+    count = 0
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        typed = model.objects.annotate(typed=Lower("username")).filter(typed__in=spellings)
+        if model is AccessAttempt:
+            count += typed.delete()[0]
+            continue
+        for row in typed:
             row.username = ERASED
             row.save(update_fields=["username"])
             count += 1
@@ -251,11 +224,11 @@ def _scrub_sign_in_records(spellings: set[str]) -> int:
 
 def _delete_sessions(spellings: set[str]) -> int:
     """Sessions that hold any of the person's data (for example typed booking details)."""
-    doomed = []
-    for session in Session.objects.iterator():
-        text = str(session.get_decoded()).lower()  # an unreadable session decodes to {}
-        if any(value.lower() in text for value in spellings):
-            doomed.append(session.pk)
+    doomed = [
+        session.pk
+        for session in Session.objects.iterator()
+        if _mentions(str(session.get_decoded()), spellings)  # an unreadable session decodes to {}
+    ]
     return Session.objects.filter(pk__in=doomed).delete()[0]
 
 
@@ -287,7 +260,7 @@ def erase_person(
             Appointment.objects.select_for_update().filter(customer_id__in=ids).order_by("pk")
         )
         for appointment in appointments:
-            if appointment.is_active and appointment.start > now and appointment.status == "confirmed":
+            if appointment.status == Appointment.Status.CONFIRMED and appointment.start > now:
                 appointment.status, appointment.cancelled_at = Appointment.Status.CANCELLED, now
                 counts["appointments cancelled"] += 1
             appointment.customer = None
@@ -296,34 +269,38 @@ def erase_person(
             appointment.request_key_hash = None
             appointment.save()
         counts["appointments anonymised"] = len(appointments)
-        requests = DataSubjectRequest.objects.filter(customer_id__in=ids)
-        for value in spellings:
-            requests |= DataSubjectRequest.objects.filter(
-                Q(subject__icontains=value) | Q(notes__icontains=value)
-            )
-        for privacy_request in requests.distinct():
+        requests = [
+            r
+            for r in DataSubjectRequest.objects.all()
+            if r.customer_id in ids or _mentions(f"{r.subject} {r.notes} {r.outcome}", spellings)
+        ]
+        for privacy_request in requests:
             privacy_request.customer, privacy_request.subject = None, ""
-            privacy_request.notes = _redact(privacy_request.notes, spellings)
-            privacy_request.outcome = _redact(privacy_request.outcome, spellings)
+            for field in ("notes", "outcome", "extension_reason"):
+                setattr(privacy_request, field, _redact(getattr(privacy_request, field), spellings))
             privacy_request.save()
-            counts["requests"] += 1
-        counts["consent records"] = ConsentRecord.objects.filter(customer_id__in=ids).delete()[0]
+        counts["requests"] = len(requests)
+        consents = list(ConsentRecord.objects.filter(customer_id__in=ids).values_list("pk", flat=True))
+        counts["consent records"] = ConsentRecord.objects.filter(pk__in=consents).delete()[0]
         emails = {c.email for c in customers if c.email}
         counts["emails"] = OutboxMessage.objects.filter(
             Q(customer_id__in=ids) | Q(recipient__in=emails)
         ).delete()[0]
         counts["verification links"] = VerificationLink.objects.filter(email__in=emails).delete()[0]
         counts["audit entries scrubbed"] = _scrub_audit_log(
-            customers, [a.pk for a in appointments], spellings
+            {
+                Customer: ids,
+                Appointment: [a.pk for a in appointments],
+                ConsentRecord: consents,
+                DataSubjectRequest: [r.pk for r in requests],
+            },
+            spellings,
         )
         counts["sign-in records"] = _scrub_sign_in_records(spellings)
-        counts["sessions"] = _delete_sessions(spellings)
         for customer in customers:
             customer.delete()
         counts["customer records"] = len(customers)
-        receipt = ErasureReceipt.objects.create(
-            erased_at=now, actor=actor, reason=reason, request=request, counts=dict(counts)
-        )
+        receipt = ErasureReceipt.objects.create(erased_at=now, actor=actor, reason=reason, request=request)
         ErasureLedgerEntry.objects.bulk_create(
             ErasureLedgerEntry(email_digest=_digest(c.email), phone_digest=_digest(c.phone), receipt=receipt)
             for c in customers
@@ -333,43 +310,79 @@ def erase_person(
             if request.status not in {request.Status.COMPLETED, request.Status.REJECTED}:
                 request.status = DataSubjectRequest.Status.COMPLETED
                 request.save()
+    # Reading every session takes a while: done after the commit, not holding the write lock.
+    counts["sessions"] = _delete_sessions(spellings) if spellings else 0
+    receipt.counts = dict(counts)
+    receipt.save(update_fields=["counts"])
     logger.info("person erased receipt=%s reason=%s records=%s", receipt.pk, reason, len(customers))
     return receipt
 
 
-def reapply_erasures() -> list[ErasureReceipt]:
-    """Erase again every person in the erasure ledger (run after restoring a backup)."""
-    emails = set(ErasureLedgerEntry.objects.exclude(email_digest="").values_list("email_digest", flat=True))
-    phones = set(ErasureLedgerEntry.objects.exclude(phone_digest="").values_list("phone_digest", flat=True))
+def _erase_each(customers: list[Customer], reason: str) -> list[ErasureReceipt]:
+    """One transaction per person (per email), so that no long write lock holds up bookings."""
+    people: dict[str, list[Customer]] = {}
+    for customer in customers:
+        people.setdefault(customer.email or f"#{customer.pk}", []).append(customer)
+    return [erase_person(customers=group, reason=reason) for group in people.values()]
+
+
+def export_erasure_ledger() -> list[dict]:
+    """The ledger as data, to keep apart from database backups (see reapply_erasures)."""
+    return list(ErasureLedgerEntry.objects.values("email_digest", "phone_digest").distinct())
+
+
+def reapply_erasures(*, ledger: list[dict] = ()) -> list[ErasureReceipt]:
+    """Erase again every person in the erasure ledger (run after restoring a backup).
+
+    A restored database has the ledger of its backup's day; the entries exported before the
+    restore (`ledger`) are merged in first. A person is matched by email, or by phone when the
+    erased record had no email (a recycled number must not erase a newcomer who gave an email).
+    """
+    known = set(ErasureLedgerEntry.objects.values_list("email_digest", "phone_digest"))
+    ErasureLedgerEntry.objects.bulk_create(
+        ErasureLedgerEntry(email_digest=e["email_digest"], phone_digest=e["phone_digest"])
+        for e in ledger
+        if (e["email_digest"], e["phone_digest"]) not in known
+    )
+    entries = ErasureLedgerEntry.objects.values_list("email_digest", "phone_digest")
+    emails = {email for email, _ in entries if email}
+    phones = {phone for email, phone in entries if not email and phone}
     matching = [
         c
-        for c in Customer.objects.only("pk", "email", "phone").iterator()
-        if (c.email and _digest(c.email) in emails) or (c.phone and _digest(c.phone) in phones)
+        for c in Customer.objects.only("pk", "name", "email", "phone").iterator()
+        if (c.email and _digest(c.email) in emails) or (not c.email and _digest(c.phone) in phones)
     ]
-    if not matching:
-        return []
-    return [erase_person(customers=matching, reason=ErasureReceipt.Reason.REAPPLIED)]
+    return _erase_each(matching, ErasureReceipt.Reason.REAPPLIED)
 
 
 def persons_past_retention(*, years: int, today: date | None = None) -> list[Customer]:
     """Customers with no appointment starting in the last `years` years (nor any coming)."""
     today = today or timezone.localdate()
-    cutoff = timezone.make_aware(
-        datetime.combine(today.replace(year=today.year - years), datetime.min.time())
+    day = (
+        today.replace(year=today.year - years)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year - years, day=28)
     )
-    recent = Appointment.objects.filter(start__gte=cutoff).values("customer_id")
+    cutoff = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    recent = Appointment.objects.filter(start__gte=cutoff, customer__isnull=False).values("customer_id")
     return list(Customer.objects.exclude(pk__in=recent).filter(created_at__lt=cutoff).order_by("pk"))
 
 
-def apply_retention(*, years: int, dry_run: bool = False) -> tuple[int, ErasureReceipt | None]:
-    """Erase persons past the retention period; with dry_run, only count them."""
+def apply_retention(*, years: int, dry_run: bool = False) -> tuple[int, list[ErasureReceipt]]:
+    """Erase persons past the retention period, one at a time; with dry_run, only count them."""
     doomed = persons_past_retention(years=years)
-    if dry_run or not doomed:
-        return len(doomed), None
-    return len(doomed), erase_person(customers=doomed, reason=ErasureReceipt.Reason.RETENTION)
+    if dry_run:
+        return len(doomed), []
+    return len(doomed), _erase_each(doomed, ErasureReceipt.Reason.RETENTION)
 
 
 # Requests and self-service ---------------------------------------------------------------------------
+
+
+def save_request(*, privacy_request: DataSubjectRequest) -> DataSubjectRequest:
+    """Record a new request or its progress (the DPO's form has validated it); audited."""
+    privacy_request.save()
+    return privacy_request
 
 
 def record_self_service_request(
@@ -397,6 +410,7 @@ def send_verification_link(*, email: str, language: str) -> bool:
     if not Customer.objects.filter(email=email).exists():
         logger.info("verification link requested: no data")
         return False
+    purge_verification_links()
     token = secrets.token_urlsafe(32)
     VerificationLink.objects.create(
         token_hash=hashlib.sha256(token.encode()).hexdigest(),
@@ -437,6 +451,12 @@ def open_verification_link(token: str, *, now: datetime | None = None) -> Verifi
 def notify_dpo(*, kind: str, context: dict) -> None:
     """A notice to the data-protection officer: references only, never the person's data."""
     queue_email(kind=kind, to=settings.DPO_EMAIL, language="fi", context=context)
+
+
+def purge_verification_links(*, now: datetime | None = None) -> int:
+    """Drop verification links a day past their expiry: they hold an email address."""
+    now = now or timezone.now()
+    return VerificationLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()[0]
 
 
 def send_deadline_notices(*, today: date | None = None) -> int:

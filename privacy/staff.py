@@ -5,7 +5,6 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,14 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.models import Appointment
 from customers.models import Customer
+from inuvet.audit import log_access, require_permission
 from inuvet.spreadsheets import safe_cell
 from privacy.models import DataSubjectRequest, ErasureReceipt
 from privacy.services import PrivacyError, erase_person, export_marketing_list, export_person, find_people
-
-
-def _require(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _context(request, title: str, **extra) -> dict:
@@ -33,7 +28,7 @@ def _context(request, title: str, **extra) -> dict:
 
 def dashboard(request):
     """Open requests by due date, overdue and due-soon ones marked."""
-    _require(request, "privacy.view_datasubjectrequest")
+    require_permission(request, "privacy.view_datasubjectrequest")
     today = timezone.localdate()
     open_requests = list(
         DataSubjectRequest.objects.open().select_related("customer").order_by("due_on", "pk")
@@ -61,9 +56,11 @@ class SelectionForm(forms.Form):
 
 def find_person(request):
     """One search by name, phone (any format), email or booking reference."""
-    _require(request, "privacy.find_person")
+    require_permission(request, "privacy.find_person")
     query = request.GET.get("q", "")
     people = find_people(query)
+    for person in people:
+        log_access(person, "search")
     appointments = (
         Appointment.objects.filter(customer__in=people).select_related("service").order_by("-start")
     )
@@ -93,7 +90,7 @@ def _selection(request) -> SelectionForm:
 
 @require_POST
 def export(request):
-    _require(request, "privacy.export_person")
+    require_permission(request, "privacy.export_person")
     form = _selection(request)
     if not form.is_valid():
         return redirect(reverse("admin:privacy_find"))
@@ -118,7 +115,7 @@ def export(request):
 @require_http_methods(["POST"])
 def erase(request):
     """Confirm (shows what will happen), then erase in one transaction and show the receipt."""
-    _require(request, "privacy.erase_person")
+    require_permission(request, "privacy.erase_person")
     form = _selection(request)
     if not form.is_valid():
         return redirect(reverse("admin:privacy_find"))
@@ -144,7 +141,7 @@ def erase(request):
 
 def marketing_list(request):
     """The only marketing export: currently consenting clients, as CSV; the export is recorded."""
-    _require(request, "privacy.export_marketing_list")
+    require_permission(request, "privacy.export_marketing_list")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="inuvet-marketing-{timezone.localdate():%Y-%m-%d}.csv"'

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.forms import ContactFields
 from bookings.models import Appointment
-from bookings.tokens import manage_token
+from bookings.tokens import current_manage_token
 from bookings.views import with_manage_link
 from customers.contact import EMAIL_MAX_LENGTH, normalise_email
 from customers.models import Customer
@@ -34,7 +34,6 @@ from privacy.services import (
     open_verification_link,
     record_consent,
     record_self_service_request,
-    same_person,
     send_verification_link,
 )
 
@@ -116,9 +115,12 @@ def _customers_for_grant(request) -> list[Customer] | None:
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def verify(request, token: str):
-    """The one-time link: every booking of the email, with self-service for all of them."""
+    """The one-time link. Opening it (GET) uses nothing up, so that mail scanners that fetch
+    links do not spend it; the button (POST) does, and shows every booking of the email."""
+    if request.method == "GET":
+        return render(request, "privacy/verify.html")
     if ratelimit.over_limit(request, "manage"):
         return ratelimit.too_many_requests(request)
     try:
@@ -130,15 +132,13 @@ def verify(request, token: str):
     appointments = (
         Appointment.objects.filter(customer__in=customers).select_related("service").order_by("-start")
     )
+    bookings = [(a, current_manage_token(a)) for a in appointments]
     return render(
         request,
         "privacy/verified.html",
         {
             "customers": customers,
-            "bookings": [
-                (a, reverse("bookings:manage", args=[a.reference, manage_token(a.reference)]))
-                for a in appointments
-            ],
+            "bookings": [(a, reverse("bookings:manage", args=[a.reference, t])) for a, t in bookings if t],
             "grant": _grant_for(link),
             "upcoming": _upcoming(customers),
         },
@@ -226,7 +226,7 @@ def booking_correct(request, appointment, token):
 def booking_export(request, appointment, token):
     if appointment.customer is None:
         return _manage_page(appointment, token)
-    customers = same_person(appointment.customer)
+    customers = [appointment.customer]  # a booking's link reaches that booking's record only
     privacy_request = record_self_service_request(
         kind=DataSubjectRequest.Kind.ACCESS, customer=appointment.customer, verification="booking_link"
     )
@@ -261,7 +261,7 @@ def booking_withdraw_consent(request, appointment, token):
 def booking_erase(request, appointment, token):
     if appointment.customer is None:
         return _manage_page(appointment, token)
-    customers = same_person(appointment.customer)
+    customers = [appointment.customer]  # a booking's link reaches that booking's record only
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         return _erase(request, customers, verification="booking_link")
     return render(

@@ -4,6 +4,8 @@ The expectations are written out here, independently of inuvet/roles.py. A URL t
 site serves but this table does not list fails the test: new pages must state who may use them.
 """
 
+import re
+
 import pytest
 from auditlog.models import LogEntry
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -59,7 +61,7 @@ MODELS = {
     "axes.accesslog": crud(view={D, A}),
     "axes.accessfailurelog": crud(view={D, A}),
     "axes.accessattempt": crud(view={A}, delete={A}),
-    "auth.user": crud(view={A}, add={A}, change={A}, delete={A}),
+    "auth.user": crud(view={A}, add={A}, change={A}),
     "auth.group": crud(view={A}),
 }
 # Pages nobody may use, superusers included: the audit trail and the records erasure keeps.
@@ -80,6 +82,7 @@ NOBODY = {
     ("axes.accessfailurelog", "add"),
     ("axes.accessfailurelog", "delete"),
     ("axes.accessattempt", "add"),
+    ("auth.user", "delete"),  # staff accounts are deactivated: the audit trail keeps its actors
 }
 OTHER = {
     "index": STAFF,
@@ -261,3 +264,28 @@ def test_groups_in_the_database_hold_exactly_the_roles_of_roles_py():
             for p in group.permissions.select_related("content_type")
         }
         assert held == wanted, role
+
+
+def test_the_administrator_cannot_grant_themselves_or_anyone_more(client, administrator, reception, dpo):
+    client.force_login(administrator)
+    page = client.get(reverse("admin:auth_user_change", args=[reception.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    groups = re.findall(
+        r'<option value="(\d+)"[^>]*>([^<]+)</option>', page.split('name="groups"')[1].split("</select>")[0]
+    )
+    assert {name for _, name in groups} == {roles.RECEPTION, roles.PRACTITIONER}
+    for target in (administrator, dpo):  # themselves, and a privileged role
+        response = client.post(
+            reverse("admin:auth_user_change", args=[target.pk]),
+            {"username": target.username, "is_superuser": "on"},
+        )
+        assert response.status_code in (200, 403)
+        target.refresh_from_db()
+        assert not target.is_superuser
+        assert client.get(reverse("admin:auth_user_password_change", args=[target.pk])).status_code == 403
+    dpo_group = Group.objects.get(name=roles.DATA_PROTECTION_OFFICER)
+    client.post(
+        reverse("admin:auth_user_change", args=[reception.pk]),
+        {"username": "reception", "is_active": "on", "is_staff": "on", "groups": [dpo_group.pk]},
+    )
+    assert not reception.groups.filter(name=roles.DATA_PROTECTION_OFFICER).exists()

@@ -1,5 +1,6 @@
 """Second factor for staff: enrolment with a QR code, codes at sign-in, recovery codes."""
 
+import base64
 import re
 
 import pytest
@@ -32,10 +33,18 @@ def current_code(user) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def code_for_key(secret: str) -> str:
+    """What an authenticator app shows for the key on the setup page."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{TOTP(key).token():06d}"
+
+
 def enrol(client, user) -> list[str]:
-    page = client.get(reverse("admin:otp_setup"))
-    assert "<svg" in page.content.decode() and "otpauth" not in page.content.decode()
-    done = client.post(reverse("admin:otp_setup"), {"code": current_code(user)})
+    page = client.get(reverse("admin:otp_setup")).content.decode()
+    assert "<svg" in page and "otpauth" not in page
+    assert not TOTPDevice.objects.filter(user=user).exists()  # nothing stored before the code is right
+    secret = re.search(r'<code class="otp-secret">([A-Z2-7]+)</code>', page).group(1)
+    done = client.post(reverse("admin:otp_setup"), {"code": code_for_key(secret)})
     return re.findall(r"<li><code>([^<]+)</code></li>", done.content.decode())
 
 
@@ -113,3 +122,24 @@ def test_wrong_codes_are_slowed_down(client, reception, settings):
     client.post(reverse("admin:otp_verify"), {"code": "000000"})
     slowed = client.post(reverse("admin:otp_verify"), {"code": current_code(reception)})
     assert slowed.status_code == 200 and "errorlist" in slowed.content.decode()
+
+
+def test_a_stolen_password_cannot_replace_the_owners_app(client, dpo):
+    sign_in(client, "dpo")
+    enrol(client, dpo)
+    original = TOTPDevice.objects.get(user=dpo)
+    client.post(reverse("admin:logout"))
+    sign_in(client, "dpo")  # the password only
+    page = client.get(reverse("admin:otp_setup"))
+    assert page.status_code == 302 and page["Location"].startswith(reverse("admin:otp_verify"))
+    assert client.post(reverse("admin:otp_setup"), {"code": "123456"}).status_code == 302
+    assert list(TOTPDevice.objects.filter(user=dpo)) == [original]
+    assert client.get(reverse("admin:privacy_find")).status_code == 302
+
+
+def test_a_role_that_needs_the_second_factor_takes_effect_at_once(client, reception):
+    from inuvet import roles
+
+    assert sign_in(client, "reception").status_code == 200
+    roles.assign(reception, roles.DATA_PROTECTION_OFFICER)
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("admin:otp_setup"))

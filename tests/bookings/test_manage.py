@@ -146,6 +146,8 @@ def test_move_to_a_taken_time_returns_to_the_picker_with_a_message(client, check
 def test_move_to_a_forged_time_is_refused(client, booking, open_day):
     client.post(link(booking, "bookings:manage_move_confirm", start=at(open_day, 9, 7)))
     client.post(link(booking, "bookings:manage_move_confirm", start=at(open_day, 3)))
+    end_of_time = f"/manage/{booking.reference}/{manage_token(booking.reference)}/move/99991231T2300Z/"
+    assert client.post(end_of_time).status_code == 404
     booking.refresh_from_db()
     assert booking.start == at(open_day, 9)
 
@@ -221,3 +223,13 @@ def test_unknown_service_id_and_other_services_time_do_not_leak(client, booking,
     )
     response = client.get(url, follow=True)
     assert booking.customer.name not in response.content.decode()
+
+
+def test_links_survive_a_secret_key_rotation_and_later_emails_repeat_them(client, booking, settings):
+    from bookings.emails import manage_url
+
+    old_link = link(booking)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-new-secret-key-" + "y" * 50
+    assert client.get(old_link).status_code == 200
+    assert manage_url(booking).endswith(old_link)

@@ -329,10 +329,17 @@ def test_another_practitioners_id_is_refused(client, checkup, open_day):
         "/book/1/any/20261399T0700Z/",  # not a date
         "/book/1/0/20301207T0700Z/",  # practitioner 0
         "/book/abc/",
+        "/book/1/any/99991231T2300Z/",  # the end of time
+        "/book/1/any/00010101T0000Z/",  # its beginning
     ],
 )
 def test_forged_urls_are_404_not_500(client, checkup, path):
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2026-02-30", "x" * 300])
+def test_far_away_or_broken_weeks_show_a_week_not_an_error(client, checkup, week):
+    assert client.get(reverse("bookings:slots", args=[checkup.pk]), {"week": week}).status_code == 200
 
 
 def test_missing_csrf_token_is_refused_and_nothing_is_written(checkup, open_day):

@@ -97,3 +97,22 @@ def test_postgres_constraint_alone_holds_when_the_lock_is_skipped(monkeypatch):
     outcomes = race([attempt_booking(service, start, n) for n in range(ATTEMPTS)])
     assert outcomes == Counter({"booked": 1, "taken": ATTEMPTS - 1})
     assert Appointment.objects.count() == 1
+
+
+def test_a_double_click_racing_itself_books_once_and_both_get_the_booking():
+    vets = [make_practitioner(f"Vet {i}") for i in range(2)]
+    service = make_service(vets)
+    start = at(next_open_weekday(), 9)
+    booked = []
+
+    def click():
+        booked.append(
+            book_appointment(
+                service=service, start=start, name="Double Click", phone="0401234567",
+                email="double@example.com", request_key="one-form",
+            ).pk
+        )  # fmt: skip
+
+    outcomes = race([click] * 8)
+    assert outcomes == Counter({"booked": 8})
+    assert Appointment.objects.count() == 1 and set(booked) == {Appointment.objects.get().pk}

@@ -47,7 +47,13 @@ def test_week_view_of_one_practitioner_marks_holidays(desk, vet, checkup):
 
 
 def test_calendar_bad_input_falls_back_not_500(desk, vet):
-    for query in ({"date": "2026-13-45"}, {"view": "week", "practitioner": "999"}, {"date": "x" * 500}):
+    for query in (
+        {"date": "2026-13-45"},
+        {"view": "week", "practitioner": "999"},
+        {"date": "x" * 500},
+        {"date": "9999-12-31"},
+        {"view": "week", "date": "0001-01-01"},
+    ):
         assert desk.get(reverse("admin:calendar"), query).status_code == 200
 
 

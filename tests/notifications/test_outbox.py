@@ -77,7 +77,7 @@ def test_a_booking_never_fails_because_email_is_down(
 
 
 def test_failed_delivery_is_retried_with_back_off_then_sent(settings):
-    settings.OUTBOX_SEND_ON_COMMIT = False
+    settings.OUTBOX_DELIVERY = "cron"
     (message,) = queue()
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.FailingBackend"
     now = timezone.now()
@@ -96,7 +96,7 @@ def test_failed_delivery_is_retried_with_back_off_then_sent(settings):
 
 
 def test_refused_address_is_given_up_at_once_and_others_after_many_attempts(settings):
-    settings.OUTBOX_SEND_ON_COMMIT = False
+    settings.OUTBOX_DELIVERY = "cron"
     (refused,) = queue()
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.RefusingBackend"
     deliver_due()
@@ -113,7 +113,7 @@ def test_refused_address_is_given_up_at_once_and_others_after_many_attempts(sett
 
 
 def test_delivered_messages_lose_their_address_and_text_after_the_keep_period(settings):
-    settings.OUTBOX_SEND_ON_COMMIT = False
+    settings.OUTBOX_DELIVERY = "cron"
     old, new = queue(2)
     deliver_due()
     OutboxMessage.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
@@ -142,7 +142,7 @@ class CountingBackend:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_senders_at_once_send_each_message_exactly_once(settings):
-    settings.OUTBOX_SEND_ON_COMMIT = False
+    settings.OUTBOX_DELIVERY = "cron"
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.CountingBackend"
     CountingBackend.sent = []
     queue(60)
@@ -182,7 +182,7 @@ class Inbox:
 
 
 def test_killing_the_mail_server_mid_run_loses_nothing_and_duplicates_nothing(settings):
-    settings.OUTBOX_SEND_ON_COMMIT = False
+    settings.OUTBOX_DELIVERY = "cron"
     port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
@@ -204,3 +204,20 @@ def test_killing_the_mail_server_mid_run_loses_nothing_and_duplicates_nothing(se
     server.stop()
     assert (first["sent"], during["sent"], during["not_sent"], after["sent"]) == (8, 0, 12, 12)
     assert sorted(inbox.subjects) == sorted(f"Message {i}" for i in range(20))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_by_default_the_page_does_not_wait_for_the_mail_server(settings):
+    settings.OUTBOX_DELIVERY = "thread"
+    with transaction.atomic():
+        queue()
+    for _ in range(100):  # the message leaves from a thread of its own, soon after the commit
+        if mail.outbox:
+            break
+        time.sleep(0.05)
+    assert len(mail.outbox) == 1
+    for _ in range(100):
+        if OutboxMessage.objects.get().status == OutboxMessage.Status.SENT:
+            break
+        time.sleep(0.05)
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT

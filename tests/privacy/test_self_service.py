@@ -99,9 +99,12 @@ def test_one_time_link_for_a_client_without_a_booking_link(
         if "/ajanvaraus/" in link
         else "/" + link.split("/", 3)[3]
     )
-    page = client.get(path)
+    assert (
+        client.get(path).status_code == 200 and client.get(path).status_code == 200
+    )  # opening spends nothing
+    page = client.post(path)
     assert page.status_code == 200 and appointment.display_reference in page.content.decode()
-    assert client.get(path).status_code == 410  # used once
+    assert client.post(path).status_code == 410  # used once
     grant = re.search(r'name="grant" value="([^"]+)"', page.content.decode()).group(1)
     export = client.post(reverse("privacy:verified_export"), {"grant": grant})
     assert export["Content-Type"] == "application/zip"
@@ -118,4 +121,78 @@ def test_expired_or_unknown_links_are_refused(client, booked):
         email="selma@example.com",
         expires_at=timezone.now() - timezone.timedelta(minutes=1),
     )
-    assert client.get(reverse("privacy:verify", args=["made-up-token"])).status_code == 410
+    assert client.post(reverse("privacy:verify", args=["made-up-token"])).status_code == 410
+
+
+def test_a_booking_made_with_someone_elses_email_reaches_none_of_their_data(client, checkup, vet, open_day):
+    from bookings.services import book_appointment
+
+    victim = make_customer(name="Vera Victim", phone="+358401234000", email="vera@example.com")
+    make_appointment(checkup, vet, at(open_day, 9), customer=victim, message="Vera's cat, thyroid")
+    # The attacker books with Vera's exact name, phone and email.
+    attack = book_appointment(
+        service=checkup,
+        start=at(open_day, 13),
+        name="Vera Victim",
+        phone="040 1234000",
+        email="vera@example.com",
+    )
+    assert attack.customer_id != victim.pk
+    token = manage_token(attack.reference)
+    export = client.post(reverse("privacy:booking_export", args=[attack.reference, token]))
+    assert b"thyroid" not in export.content and b"thyroid" not in zlib_free(export.content)
+    client.post(reverse("privacy:booking_erase", args=[attack.reference, token]), {"confirm": "yes"})
+    assert Customer.objects.filter(pk=victim.pk).exists()
+    client.post(
+        reverse("privacy:booking_correct", args=[attack.reference, token]),
+        {"name": "X", "phone": "0401111111", "email": "x@example.com"},
+    )
+    victim.refresh_from_db()
+    assert victim.name == "Vera Victim"
+
+
+def zlib_free(content: bytes) -> bytes:
+    """The uncompressed files of a zip, for searching."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return b"".join(archive.read(name) for name in archive.namelist())
+
+
+def test_withdrawing_consent_through_one_booking_withdraws_it_for_the_email(client, checkup, vet, open_day):
+    from privacy.services import consenting_customers
+
+    first = make_appointment(checkup, vet, at(open_day, 9), customer=make_customer(email="both@example.com"))
+    second = make_appointment(
+        checkup, vet, at(open_day, 10), customer=make_customer(email="both@example.com")
+    )
+    for appointment in (first, second):
+        ConsentRecord.objects.create(
+            customer=appointment.customer,
+            purpose="marketing",
+            given=True,
+            text="t",
+            language="fi",
+            source="x",
+        )
+    assert [c.email for c in consenting_customers()] == ["both@example.com"]
+    client.post(reverse("privacy:booking_consent", args=[second.reference, manage_token(second.reference)]))
+    assert consenting_customers() == []
+
+
+def test_expired_verification_links_are_removed_by_the_daily_command():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    VerificationLink.objects.create(
+        token_hash="1" * 64, email="old@example.com", expires_at=timezone.now() - timezone.timedelta(days=2)
+    )
+    fresh = VerificationLink.objects.create(
+        token_hash="2" * 64, email="new@example.com", expires_at=timezone.now() + timezone.timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("privacy_deadlines", stdout=out)
+    assert list(VerificationLink.objects.all()) == [fresh] and "removed: 1" in out.getvalue()

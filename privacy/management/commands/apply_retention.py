@@ -18,12 +18,13 @@ class Command(BaseCommand):
         if years == 0:
             self.stdout.write("Retention: off (data is kept until the person deletes it). Nothing done.")
             return
-        count, receipt = apply_retention(years=years, dry_run=dry_run)
+        count, receipts = apply_retention(years=years, dry_run=dry_run)
         if dry_run:
             self.stdout.write(f"Retention {years} years: {count} customer records would be erased (dry run).")
-        elif receipt:
+        elif receipts:
+            numbers = ", ".join(f"#{r.pk}" for r in receipts)
             self.stdout.write(
-                f"Retention {years} years: {count} customer records erased, receipt #{receipt.pk}."
+                f"Retention {years} years: {count} customer records erased, receipts {numbers}."
             )
         else:
             self.stdout.write(f"Retention {years} years: nothing to erase.")
