@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from bookings.references import format_reference
 
 MESSAGE_MAX_LENGTH = 500
+# The longest a visit can hold a practitioner: 480 minutes and two buffers of 120 (validators below).
+MAX_OCCUPIED = timedelta(minutes=480 + 2 * 120)
 
 
 class Practitioner(models.Model):
@@ -187,8 +189,15 @@ class AppointmentQuerySet(models.QuerySet):
         return self.filter(start__gte=now or timezone.now())
 
     def overlapping(self, start, end):
-        """Appointments whose occupied time (buffers included) meets [start, end)."""
-        return self.filter(occupied_start__lt=end, occupied_end__gt=start)
+        """Appointments whose occupied time (buffers included) meets [start, end).
+
+        The lower bound on occupied_start lets the (practitioner, occupied_start) index read
+        only the window instead of a practitioner's whole history: nothing occupies longer than
+        MAX_OCCUPIED, so nothing starting earlier can reach into the window.
+        """
+        return self.filter(
+            occupied_start__lt=end, occupied_start__gt=start - MAX_OCCUPIED, occupied_end__gt=start
+        )
 
 
 class Appointment(models.Model):

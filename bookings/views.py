@@ -1,6 +1,6 @@
 """The public booking flow and the client's manage-my-booking pages."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from bookings.converters import SlotStartConverter
 from bookings.emails import manage_url
 from bookings.forms import MARKETING_CONSENT_TEXT, BookingDetailsForm, LookupForm
 from bookings.ics import appointment_ics, ics_filename
@@ -36,6 +37,7 @@ from bookings.services import (
     move_appointment,
     send_manage_link,
 )
+from bookings.templatetags.booking_format import day_and_time, day_text
 from bookings.tokens import current_manage_token, new_request_key, token_matches
 from inuvet import ratelimit
 from privacy.models import ConsentRecord
@@ -86,21 +88,43 @@ def slot_picker(request, service_id: int):
         "chosen": chosen,
         **_week_context(
             week,
-            slot_url=lambda slot: reverse(
-                "bookings:details",
-                kwargs={"service_id": service.pk, "practitioner": who, "start": slot.start},
-            ),
+            slot_url=_url_per_slot("bookings:details", service_id=service.pk, practitioner=who),
             week_url=lambda monday: f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}",
         ),
     }
     return render(request, "bookings/slots.html", context)
 
 
+_PLACEHOLDER_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _url_per_slot(viewname: str, **kwargs):
+    """A function from a slot to its link, reversing the URL once rather than once per slot."""
+    converter = SlotStartConverter()
+    pattern = reverse(viewname, kwargs={**kwargs, "start": _PLACEHOLDER_START})
+    placeholder = converter.to_url(_PLACEHOLDER_START)
+    return lambda slot: pattern.replace(placeholder, converter.to_url(slot.start))
+
+
 def _week_context(week, *, slot_url, week_url) -> dict:
-    """The week grid's rows with ready links (templates cannot call functions with arguments)."""
+    """The week grid's rows, each slot with its link, time and spoken label ready (templates
+    cannot call functions with arguments; each day and each clock time is formatted once)."""
+    tz = local_tz()
+    clock_times: dict[tuple[int, int], str] = {}
+    week_days = []
+    for day, slots in week.days:
+        said = day_text(day)
+        rows = []
+        for slot in slots:
+            local = slot.start.astimezone(tz)
+            time = clock_times.get((local.hour, local.minute))
+            if time is None:
+                time = clock_times[local.hour, local.minute] = formats.time_format(local, "TIME_FORMAT")
+            rows.append((slot_url(slot), time, day_and_time(said, time)))
+        week_days.append((day, rows))
     return {
         "week": week,
-        "week_days": [(day, [(slot, slot_url(slot)) for slot in slots]) for day, slots in week.days],
+        "week_days": week_days,
         "previous_week_url": week_url(week.previous_monday) if week.previous_monday else "",
         "next_week_url": week_url(week.next_monday) if week.next_monday else "",
         "first_free_url": week_url("first"),
@@ -302,9 +326,8 @@ def manage_move(request, appointment: Appointment, token: str):
         service=service,
         **_week_context(
             week,
-            slot_url=lambda slot: reverse(
-                "bookings:manage_move_confirm",
-                kwargs={"reference": appointment.reference, "token": token, "start": slot.start},
+            slot_url=_url_per_slot(
+                "bookings:manage_move_confirm", reference=appointment.reference, token=token
             ),
             week_url=lambda monday: f"{move_page}?{urlencode({'week': monday})}",
         ),

@@ -14,13 +14,21 @@ def when(value):
     if not value:
         return ""
     local = timezone.localtime(value)
-    weekday = formats.date_format(local, "l")
-    return _("%(weekday)s %(date)s at %(time)s") % {
-        # Finnish and Swedish write weekdays in lower case; English capitalises them.
+    return day_and_time(day_text(local), formats.time_format(local, "TIME_FORMAT"))
+
+
+def day_text(day) -> dict:
+    """The day's part of `when`, to format once for many times of one day."""
+    weekday = formats.date_format(day, "l")
+    # Finnish and Swedish write weekdays in lower case; English capitalises them.
+    return {
         "weekday": weekday if get_language() == "en" else weekday.lower(),
-        "date": formats.date_format(local, "DATE_FORMAT"),
-        "time": formats.time_format(local, "TIME_FORMAT"),
+        "date": formats.date_format(day, "DATE_FORMAT"),
     }
+
+
+def day_and_time(day: dict, time: str) -> str:
+    return _("%(weekday)s %(date)s at %(time)s") % {**day, "time": time}
 
 
 @register.filter

@@ -305,3 +305,11 @@ def test_postgres_constraint_refuses_overlap_written_around_the_service(checkup,
     cancelled = make_appointment(checkup, checkup.practitioners.first(), at(open_day, 10), status="cancelled")
     make_appointment(checkup, checkup.practitioners.first(), at(open_day, 10))  # cancelled ones do not count
     assert cancelled.pk
+
+
+def test_busy_times_are_read_in_a_bounded_window_not_a_whole_history():
+    """The overlap query must give the (practitioner, occupied_start) index a lower bound: without
+    it every picker request reads each practitioner's whole past (measured in bench/)."""
+    window = (at(timezone.localdate(), 8), at(timezone.localdate(), 16))
+    sql = str(Appointment.objects.overlapping(*window).query)
+    assert sql.count('"occupied_start" <') == 1 and sql.count('"occupied_start" >') == 1
