@@ -3,15 +3,15 @@
 On SQLite the test database is a file (see inuvet.settings.sqlite_database), never in-memory.
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from bookings import services
 from bookings.models import Appointment
 from bookings.services import SlotTaken, book_appointment
+from tests.concurrency import at_once
 from tests.factories import at, make_practitioner, make_service, next_open_weekday
 
 pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
@@ -19,29 +19,15 @@ pytestmark = [pytest.mark.race, pytest.mark.django_db(transaction=True)]
 ATTEMPTS = 50
 
 
-def race(attempts):
-    """Run the callables at once (a barrier releases them together); outcome per attempt."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes = []
+def race(attempts) -> Counter:
+    """Run the booking attempts at once; how many booked, found the time taken, or failed."""
 
-    def run(attempt):
-        try:
-            barrier.wait()
-            attempt()
-            outcomes.append("booked")
-        except SlotTaken:
-            outcomes.append("taken")
-        except Exception as error:  # noqa: BLE001 - every other outcome is a failure to report
-            outcomes.append(f"error: {error!r}")
-        finally:
-            connections.close_all()
+    def outcome(result) -> str:
+        if isinstance(result, SlotTaken):
+            return "taken"
+        return f"error: {result!r}" if isinstance(result, Exception) else "booked"
 
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return Counter(outcomes)
+    return Counter(outcome(result) for result in at_once(attempts))
 
 
 def attempt_booking(service, start, n):

@@ -8,12 +8,13 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 from django.core import mail
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from bookings.services import book_appointment
 from notifications.models import OutboxMessage
 from notifications.services import MAX_ATTEMPTS, deliver_due, purge_delivered, queue_message
+from tests.concurrency import at_once
 from tests.factories import at, client_details
 from tests.servers import free_port
 
@@ -146,24 +147,8 @@ def test_two_senders_at_once_send_each_message_exactly_once(settings):
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.CountingBackend"
     CountingBackend.sent = []
     queue(60)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def sender():
-        try:
-            barrier.wait()
-            deliver_due()
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert errors == []
+    results = at_once([deliver_due, deliver_due])
+    assert not [r for r in results if isinstance(r, Exception)]
     assert sorted(CountingBackend.sent) == sorted(f"Message {i}" for i in range(60))
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.SENT).count() == 60
 

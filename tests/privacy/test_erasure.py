@@ -1,6 +1,5 @@
 """Erasure: what it changes, what it keeps, receipts, the ledger after a restore, retention."""
 
-import threading
 from datetime import timedelta
 from io import StringIO
 
@@ -8,7 +7,6 @@ import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +14,7 @@ from bookings.models import Appointment
 from customers.models import Customer
 from privacy.models import ConsentRecord, DataSubjectRequest, ErasureLedgerEntry, ErasureReceipt
 from privacy.services import erase_person, reapply_erasures
+from tests.concurrency import at_once
 from tests.factories import (
     at,
     make_appointment,
@@ -212,23 +211,11 @@ def test_two_officers_erasing_the_same_person_at_once_erase_once(staff_roles):
     service = make_service([vet])
     customer = make_customer(email="race@example.com")
     make_appointment(service, vet, at(next_open_weekday(), 9), customer=customer)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
     def erase():
-        try:
-            barrier.wait()
-            results.append(erase_person(customers=[customer], reason=ErasureReceipt.Reason.REQUEST))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(repr(error))
-        finally:
-            connections.close_all()
+        return erase_person(customers=[customer], reason=ErasureReceipt.Reason.REQUEST)
 
-    threads = [threading.Thread(target=erase) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = at_once([erase, erase])
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.counts.get("customer records", 0) for r in results) == [0, 1]
     assert not Customer.objects.exists()
