@@ -1,5 +1,5 @@
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,7 +47,7 @@ class DataSubjectRequestQuerySet(models.QuerySet):
         return self.filter(status__in=[DataSubjectRequest.Status.OPEN, DataSubjectRequest.Status.IN_PROGRESS])
 
     def due_within(self, days: int, today: date):
-        return self.open().filter(due_on__lte=today + timezone.timedelta(days=days))
+        return self.open().filter(due_on__lte=today + timedelta(days=days))
 
 
 class DataSubjectRequest(models.Model):
