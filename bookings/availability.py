@@ -172,26 +172,3 @@ def free_slots(
         ):
             by_time.setdefault(pair, []).append(schedule.practitioner_id)
     return [Slot(start, end, tuple(ids)) for (start, end), ids in sorted(by_time.items())]
-
-
-def first_free_slot(
-    schedules: Sequence[Schedule],
-    *,
-    rules: Rules,
-    first_day: date,
-    last_day: date,
-    now: datetime,
-    tz: ZoneInfo,
-    closed_days: Container[date] = frozenset(),
-) -> Slot | None:
-    """The earliest free slot in the days given, or None."""
-    slots = free_slots(
-        schedules,
-        rules=rules,
-        first_day=first_day,
-        last_day=last_day,
-        now=now,
-        tz=tz,
-        closed_days=closed_days,
-    )
-    return slots[0] if slots else None

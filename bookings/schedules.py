@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.availability import Rules, Schedule, Slot, bookable_window, first_free_slot, free_slots
+from bookings.availability import Rules, Schedule, Slot, bookable_window, free_slots
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 
 
@@ -147,7 +147,7 @@ def find_first_free_slot(
     schedules = load_schedules(
         practitioner_ids, first_day=after, last_day=last_day, exclude_appointment=exclude_appointment
     )
-    return first_free_slot(
+    slots = free_slots(
         schedules,
         rules=rules,
         first_day=after,
@@ -156,6 +156,7 @@ def find_first_free_slot(
         tz=local_tz(),
         closed_days=closed_days(after, last_day),
     )
+    return slots[0] if slots else None
 
 
 @dataclass(frozen=True)
