@@ -35,8 +35,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, monday_of  # noqa: E402
 from bookings.models import Appointment, Service  # noqa: E402
-from bookings.schedules import bookable_practitioners, find_free_slots, local_tz, monday_of  # noqa: E402
 
 HOST = "127.0.0.1"
 SLOT_LINK = 'class="btn btn-outline-primary slot"'
@@ -56,7 +56,7 @@ def _local_day(dt) -> date:
 
 def _details_path(service_id: int, practitioner: int | None, start) -> str:
     return reverse(
-        "bookings:details", kwargs={"service_id": service_id, "practitioner": practitioner, "start": start}
+        "online:details", kwargs={"service_id": service_id, "practitioner": practitioner, "start": start}
     )
 
 
@@ -143,9 +143,8 @@ def plan(args) -> dict:
             "appointments_in_week": week_busy,
         },
         "paths": {
-            "start": reverse("bookings:home"),
-            "picker": reverse("bookings:slots", kwargs={"service_id": picker.pk})
-            + f"?week={week.isoformat()}",
+            "start": reverse("online:home"),
+            "picker": reverse("online:slots", kwargs={"service_id": picker.pk}) + f"?week={week.isoformat()}",
             "details": _details_path(picker.pk, None, details_slot.start),
         },
         "disjoint_free_slots": len(chosen),

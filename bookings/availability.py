@@ -78,7 +78,12 @@ def _end_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     return instant
 
 
-def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, non-overlapping UTC intervals covering the same time; empty ones are dropped.
+
+    In UTC: Python subtracts two times of one zone as wall-clock times, which would make the
+    night the clocks go forward an hour longer than it is.
+    """
     merged: list[Interval] = []
     for start, end in sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in intervals):
         if end <= start:
@@ -94,7 +99,7 @@ class _BusyIndex:
     """Merged busy intervals with an O(log n) overlap test."""
 
     def __init__(self, intervals: Iterable[Interval]):
-        self.intervals = _merge(intervals)
+        self.intervals = merge_intervals(intervals)
         self.starts = [start for start, _ in self.intervals]
 
     def overlaps(self, start: datetime, end: datetime) -> bool:

@@ -185,6 +185,9 @@ class AppointmentQuerySet(models.QuerySet):
         """Appointments that hold their time: everything but cancelled ones."""
         return self.exclude(status=Appointment.Status.CANCELLED)
 
+    def confirmed(self):
+        return self.filter(status=Appointment.Status.CONFIRMED)
+
     def upcoming(self, now=None):
         return self.filter(start__gte=now or timezone.now())
 

@@ -1,27 +1,21 @@
 """The only code that writes appointments. Views, the admin and commands all call these."""
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
+from bookings.calendar import bookable_practitioners, load_calendar, local_tz, rules_for
 from bookings.emails import queue_booking_email, queue_staff_notice
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
 from bookings.references import new_reference
-from bookings.schedules import (
-    bookable_practitioners,
-    closed_days,
-    load_schedules,
-    local_tz,
-    rules_for,
-)
 from bookings.tokens import hash_token, manage_token
 from customers.contact import (
     has_control_characters,
@@ -115,19 +109,20 @@ def _free_online(
         OutsideBookingWindow: nobody could take that time even with an empty calendar.
     """
     day = start.astimezone(local_tz()).date()
+    calendar = load_calendar(day, day, practitioner_ids=candidates, exclude_appointment=exclude)
     rules = {
         "rules": rules_for(service),
         "first_day": day,
         "last_day": day,
         "now": now,
-        "tz": local_tz(),
-        "closed_days": closed_days(day, day),
+        "tz": calendar.tz,
+        "closed_days": calendar.holidays,
     }
 
     def offers(schedule) -> bool:
         return any(slot_start == start for slot_start, _ in practitioner_slots(schedule, **rules))
 
-    schedules = load_schedules(candidates, first_day=day, last_day=day, exclude_appointment=exclude)
+    schedules = calendar.schedules(candidates)
     if not any(offers(replace(schedule, busy=())) for schedule in schedules):
         raise OutsideBookingWindow
     return [schedule.practitioner_id for schedule in schedules if offers(schedule)]
@@ -169,14 +164,20 @@ def _save_new(appointment: Appointment) -> None:
     raise RuntimeError("could not find a free booking reference")
 
 
-def _replayed(request_key_hash: str | None) -> Appointment | None:
-    """The booking already made from this form, marked `replayed`, if there is one."""
-    replayed = (
+@dataclass(frozen=True)
+class Booked:
+    """What book_appointment did: made `appointment`, or found it made by this form already."""
+
+    appointment: Appointment
+    replayed: bool = False
+
+
+def _replayed(request_key_hash: str | None) -> Booked | None:
+    """The booking already made from this form, if there is one."""
+    found = (
         Appointment.objects.filter(request_key_hash=request_key_hash).first() if request_key_hash else None
     )
-    if replayed is not None:
-        replayed.replayed = True
-    return replayed
+    return Booked(found, replayed=True) if found is not None else None
 
 
 def _raise_slot_taken_on_overlap(error: IntegrityError) -> None:
@@ -197,13 +198,13 @@ def book_appointment(
     language: str = "fi",
     request_key: str | None = None,
     now: datetime | None = None,
-) -> Appointment:
+) -> Booked:
     """Book `service` at `start` with the given practitioner, or any free one.
 
     Online bookings follow every rule of the service (hours, grid, notice, horizon, cap); staff
     bookings (phone, walk-in) only need a free practitioner and a time not in the past. With the
-    same `request_key` again (a replayed form) the existing booking is returned, marked
-    `replayed`, and nothing is written.
+    same `request_key` again (a replayed form) the existing booking is returned as replayed, and
+    nothing is written.
 
     Raises:
         ValidationError: name, phone, email or message is not acceptable.
@@ -273,8 +274,7 @@ def book_appointment(
             return replayed
         raise
     logger.info("appointment booked ref=%s source=%s", appointment.reference, source)
-    appointment.replayed = False
-    return appointment
+    return Booked(appointment)
 
 
 def _check_client_may_change(appointment: Appointment, now: datetime) -> None:
@@ -414,60 +414,30 @@ def set_appointment_status(*, appointment: Appointment, status: str) -> Appointm
     return appointment
 
 
-def send_manage_link(*, reference: str, email: str) -> bool:
-    """Email the manage link of an upcoming booking to its own address, if reference and email match.
+def anonymise_appointments(*, customer_ids: list[int], now: datetime | None = None) -> dict[str, int]:
+    """Detach the appointments of customers being erased: they stay as anonymous statistics.
 
-    Says nothing to the caller's client either way (the view shows the same page).
-    """
-    appointment = (
-        Appointment.objects.select_related("service", "practitioner", "customer")
-        .filter(reference=reference, customer__email=email, status=Appointment.Status.CONFIRMED)
-        .first()
-    )
-    if appointment is None or not email:
-        logger.info("manage link requested: no match")
-        return False
-    queue_booking_email(appointment, "manage_link")
-    logger.info("manage link sent ref=%s", appointment.reference)
-    return True
-
-
-def send_due_reminders(*, now: datetime | None = None) -> int:
-    """Queue the reminder of every confirmed appointment starting within REMINDER_HOURS_BEFORE.
-
-    Each appointment gets one reminder for each start time it has had (a moved one gets one
-    for its new time); bookings made inside the window got their confirmation just now and no
-    reminder. Safe to run at any time and from two places at once. Returns how many were queued.
+    Upcoming confirmed ones are cancelled first (reception is told, without the client's data);
+    every one loses its customer, the client's message and its links. Called inside the erasure's
+    transaction, which holds the customers' rows.
     """
     now = now or timezone.now()
-    window = timedelta(hours=settings.REMINDER_HOURS_BEFORE)
-    due = (
-        Appointment.objects.filter(
-            status=Appointment.Status.CONFIRMED,
-            start__gt=now,
-            start__lte=now + window,
-            customer__isnull=False,
-        )
-        .exclude(reminded_for=F("start"))
-        .exclude(created_at__gt=F("start") - window)
-        .values_list("pk", flat=True)
+    cancelled = 0
+    appointments = list(
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .filter(customer_id__in=customer_ids)
+        .order_by("pk")
     )
-    queued = 0
-    for pk in list(due):
-        # Two runs at once: the row lock lets one of them send each reminder, the other sees it sent.
-        with transaction.atomic():
-            appointment = (
-                Appointment.objects.select_for_update(of=("self",))
-                .select_related("service", "practitioner", "customer")
-                .get(pk=pk)
-            )
-            if (
-                appointment.status != Appointment.Status.CONFIRMED
-                or appointment.reminded_for == appointment.start
-            ):
-                continue
-            appointment.reminded_for = appointment.start
-            appointment.save(update_fields=["reminded_for"])
-            queued += queue_booking_email(appointment, "booking_reminder") is not None
-    logger.info("reminders queued=%s", queued)
-    return queued
+    for appointment in appointments:
+        if appointment.status == Appointment.Status.CONFIRMED and appointment.start > now:
+            appointment.status, appointment.cancelled_at = Appointment.Status.CANCELLED, now
+            if appointment.start - now <= timedelta(hours=24):
+                queue_staff_notice(appointment, "reception_cancellation")
+            cancelled += 1
+        appointment.customer = None
+        appointment.message = ""
+        appointment.manage_token_hash = None
+        appointment.request_key_hash = None
+        appointment.save()
+    return {"appointments": len(appointments), "appointments_cancelled": cancelled}

@@ -3,7 +3,7 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class InuvetAdminConfig(AdminConfig):
-    default_site = "inuvet.sites.InuvetAdminSite"
+    default_site = "frontdesk.site.StaffSite"
 
 
 class InuvetConfig(AppConfig):

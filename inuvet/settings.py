@@ -177,9 +177,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "inuvet.apps.InuvetConfig",
     "customers",
+    "notifications",
     "bookings",
     "privacy",
-    "notifications",
+    "online",
+    "frontdesk",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,18 @@
+"""The data-protection officer's records in the staff site, and the audit trail (read-only)."""
+
+from auditlog import admin as auditlog_admin
+from auditlog.filters import ResourceTypeFilter
+from auditlog.models import LogEntry
+from axes import admin as axes_admin
+from axes.models import AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
 from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, ExportRecord
+from privacy.registry import AuditEntries, Person, find_everywhere
 from privacy.services import save_request
 
 
@@ -45,7 +54,7 @@ class ErasureReceiptAdmin(ReadOnlyEvidence):
 
     @admin.display(description=_("customer records"))
     def customer_records(self, obj):
-        return obj.counts.get("customer records", 0)
+        return obj.counts.get("customer_records", 0)
 
 
 class DataSubjectRequestForm(forms.ModelForm):
@@ -103,3 +112,58 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         save_request(privacy_request=obj)
+
+
+# The audit trail is read-only for everyone, superusers included: auditlog's own admin already
+# refuses add, change and delete; axes' login records are made read-only here.
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AccessLogAdmin(ReadOnlyAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(ReadOnlyAdmin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+class PersonFilter(admin.SimpleListFilter):
+    """?person=<customer id>: entries about the customer's records (the registry's rule).
+
+    Linked from the customer's page; it offers no list of people, only the one asked for.
+    """
+
+    title = _("person")
+    parameter_name = "person"
+
+    def lookups(self, request, model_admin):
+        value = request.GET.get(self.parameter_name, "")
+        return [(value, _("Customer #%(pk)s") % {"pk": value})] if value.isdigit() else []
+
+    def queryset(self, request, queryset):
+        if not (self.value() or "").isdigit():
+            return queryset
+        person = Person(list(Customer.objects.filter(pk=int(self.value()))))
+        entries = find_everywhere(person, only={AuditEntries.key})[AuditEntries.key]
+        return queryset.filter(pk__in=[entry.pk for entry in entries])
+
+
+class AuditLogEntryAdmin(auditlog_admin.LogEntryAdmin):
+    list_filter = ["action", ResourceTypeFilter, "actor", PersonFilter]
+
+
+for model, model_admin in [
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+    (LogEntry, AuditLogEntryAdmin),
+]:
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -1,25 +1,19 @@
 """What an export (GDPR Art. 15 and 20) contains: everything held about a person, as JSON for
-machines and as an HTML page for people, in one zip. Reading only; privacy.services writes."""
+machines and as an HTML page for people, in one zip, built from the registry of where personal
+data lives. Reading only; privacy.services writes."""
 
 import io
 import json
 import zipfile
-from collections.abc import Iterable
 
-from auditlog.models import LogEntry
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bookings.models import Appointment
-from customers.contact import format_phone
 from customers.models import Customer
-from notifications.models import OutboxMessage
-from privacy.models import ConsentRecord, DataSubjectRequest
+from privacy.registry import REGISTRY, Person, find_everywhere, when
 
 
 def article_15_information() -> dict[str, str]:
@@ -50,128 +44,27 @@ def article_15_information() -> dict[str, str]:
     }
 
 
-def _isoformat(value) -> str | None:
-    return timezone.localtime(value).isoformat() if value else None
-
-
-def _person_filters(customers: list[Customer]) -> tuple[list[int], set[str], set[str]]:
-    ids = [c.pk for c in customers]
-    emails = {c.email for c in customers if c.email}
-    phones = {c.phone for c in customers if c.phone}
-    return ids, emails, phones
-
-
-def _access_log(customers: list[Customer], appointment_ids: list[int]) -> list[dict]:
-    """Who on the staff viewed, exported or changed the person's records, and when."""
-    objects = Q(
-        content_type=ContentType.objects.get_for_model(Customer), object_pk__in=[str(c.pk) for c in customers]
-    )
-    objects |= Q(
-        content_type=ContentType.objects.get_for_model(Appointment),
-        object_pk__in=[str(pk) for pk in appointment_ids],
-    )
-    actions = dict(LogEntry.Action.choices)
-    return [
-        {
-            "at": _isoformat(entry.timestamp),
-            "who": entry.actor.get_username() if entry.actor else _("you, or the system"),
-            "action": str(actions.get(entry.action, entry.action)),
-            "record": entry.object_repr,
-            "purpose": (entry.additional_data or {}).get("purpose", ""),
-        }
-        for entry in LogEntry.objects.filter(objects).select_related("actor").order_by("timestamp")
-    ]
-
-
-def _sign_in_records(emails: Iterable[str]) -> list[dict]:
-    """Staff sign-in records where someone typed the person's email as the user name."""
-    records = []
-    for model in (AccessAttempt, AccessLog, AccessFailureLog):
-        condition = Q(pk__in=[])
-        for email in emails:
-            condition |= Q(username__iexact=email)
-        for row in model.objects.filter(condition):
-            records.append({"at": _isoformat(row.attempt_time), "kind": model._meta.verbose_name.title()})
-    return records
-
-
 def person_data(customers: list[Customer], *, language: str) -> dict:
-    """Everything held about the person whose customer records these are."""
-    ids, emails, phones = _person_filters(customers)
+    """Everything held about the person whose customer records these are: one section per location
+    of the registry, in the person's language."""
     with translation.override(language):
-        appointments = list(
-            Appointment.objects.filter(customer_id__in=ids)
-            .select_related("service", "practitioner")
-            .order_by("start")
-        )
-        return {
-            "generated_at": _isoformat(timezone.now()),
+        person = Person(customers)
+        found = find_everywhere(person)
+        data = {
+            "generated_at": when(timezone.now()),
             "controller": {
                 k: settings.PRACTICE[k] for k in ("name", "business_id", "address", "email", "phone")
             },
             "register": settings.PRACTICE["register_name"],
             "information": article_15_information(),
-            "customer_records": [
-                {
-                    "id": c.pk,
-                    "name": c.name,
-                    "phone": c.phone,
-                    "phone_display": format_phone(c.phone),
-                    "email": c.email,
-                    "created_at": _isoformat(c.created_at),
-                    "updated_at": _isoformat(c.updated_at),
-                }
-                for c in customers
-            ],
-            "appointments": [
-                {
-                    "reference": a.display_reference,
-                    "service": a.service.localized_name,
-                    "practitioner": a.practitioner.name,
-                    "start": _isoformat(a.start),
-                    "end": _isoformat(a.end),
-                    "status": str(a.get_status_display()),
-                    "booked_by": str(a.get_source_display()),
-                    "message": a.message,
-                    "language": a.language,
-                    "booked_at": _isoformat(a.created_at),
-                    "cancelled_at": _isoformat(a.cancelled_at),
-                }
-                for a in appointments
-            ],
-            "consents": [
-                {
-                    "purpose": str(r.get_purpose_display()),
-                    "given": r.given,
-                    "text_shown": r.text,
-                    "language": r.language,
-                    "where": r.source,
-                    "at": _isoformat(r.created_at),
-                }
-                for r in ConsentRecord.objects.filter(customer_id__in=ids).order_by("created_at")
-            ],
-            "requests": [
-                {
-                    "id": r.pk,
-                    "type": str(r.get_kind_display()),
-                    "received_on": r.received_on.isoformat(),
-                    "channel": str(r.get_channel_display()),
-                    "status": str(r.get_status_display()),
-                    "due_on": r.due_on.isoformat(),
-                    "completed_on": r.completed_on.isoformat() if r.completed_on else None,
-                    "outcome": r.outcome,
-                }
-                for r in DataSubjectRequest.objects.filter(customer_id__in=ids).order_by("received_on")
-            ],
-            "emails_sent": [
-                {"kind": m.kind, "subject": m.subject, "sent_at": _isoformat(m.sent_at), "status": m.status}
-                for m in OutboxMessage.objects.filter(
-                    Q(customer_id__in=ids) | Q(recipient__in=emails)
-                ).order_by("created_at")
-            ],
-            "access_log": _access_log(customers, [a.pk for a in appointments]),
-            "sign_in_records": _sign_in_records(emails | phones),
         }
+        for location in REGISTRY:
+            data[location.key] = location.export(found[location.key])
+        data["sections"] = [
+            {"key": location.key, "title": str(location.title), "explanation": str(location.explanation)}
+            for location in REGISTRY
+        ]
+        return data
 
 
 def export_zip(data: dict, *, language: str) -> bytes:
@@ -183,3 +76,11 @@ def export_zip(data: dict, *, language: str) -> bytes:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
         archive.writestr("index.html", html)
     return buffer.getvalue()
+
+
+def zip_download(content: bytes, name: str) -> HttpResponse:
+    """The zip as a download, dated, never cached."""
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.zip"'
+    response["Cache-Control"] = "no-store"
+    return response

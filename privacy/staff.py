@@ -18,8 +18,10 @@ from bookings.models import Appointment
 from customers.models import Customer
 from inuvet.audit import log_access, require_permission
 from inuvet.spreadsheets import safe_cell
+from privacy.erasure import erase_person
+from privacy.exports import zip_download
 from privacy.models import DataSubjectRequest, ErasureReceipt
-from privacy.services import PrivacyError, erase_person, export_marketing_list, export_person, find_people
+from privacy.services import PrivacyError, export_marketing_list, export_person, find_people
 
 
 def _context(request, title: str, **extra) -> dict:
@@ -104,12 +106,7 @@ def export(request):
     except PrivacyError as error:
         messages.error(request, error.message)
         return redirect(reverse("admin:privacy_find"))
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="inuvet-export-{timezone.localdate():%Y-%m-%d}.zip"'
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return zip_download(content, "inuvet-export")
 
 
 @require_http_methods(["POST"])
@@ -121,9 +118,12 @@ def erase(request):
         return redirect(reverse("admin:privacy_find"))
     customers = list(form.cleaned_data["customers"])
     if request.POST.get("confirm") != "yes":
-        upcoming = Appointment.objects.filter(
-            customer__in=customers, status=Appointment.Status.CONFIRMED, start__gt=timezone.now()
-        ).select_related("service")
+        upcoming = (
+            Appointment.objects.confirmed()
+            .upcoming()
+            .filter(customer__in=customers)
+            .select_related("service")
+        )
         return TemplateResponse(
             request,
             "admin/privacy/erase_confirm.html",

@@ -1,39 +1,31 @@
-"""Public privacy pages: the notice, asking for one's data without a link, and the self-service
-actions of a booking's manage link (see, correct, download, withdraw consent, erase)."""
+"""Public privacy pages: the notice, and asking for one's data without a booking's link (a one-time
+link to the email address, then download or delete). With a booking's link: online/manage.py."""
 
 from datetime import date
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings.forms import ContactFields
 from bookings.models import Appointment
 from bookings.tokens import current_manage_token
-from bookings.views import with_manage_link
-from customers.contact import EMAIL_MAX_LENGTH, normalise_email
+from customers.forms import ContactCleaning, email_field
 from customers.models import Customer
 from inuvet import ratelimit
-from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, VerificationLink
+from privacy.exports import zip_download
+from privacy.models import DataSubjectRequest, VerificationLink
 from privacy.services import (
     PrivacyError,
-    correct_person,
-    erase_person,
-    export_person,
-    has_consent,
+    erase_by_subject,
+    export_by_subject,
     open_verification_link,
-    record_consent,
-    record_self_service_request,
     send_verification_link,
 )
 
@@ -53,39 +45,23 @@ def notice(request):
             "retention_years": settings.RETENTION_YEARS,
             "outbox_keep_days": settings.OUTBOX_KEEP_DAYS,
             "request_url": reverse("privacy:request"),
-            "lookup_url": reverse("bookings:lookup"),
+            "lookup_url": reverse("online:lookup"),
             "updated_on": formats.date_format(NOTICE_UPDATED, "DATE_FORMAT"),
         },
     )
 
 
-def _zip_response(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{timezone.localdate():%Y-%m-%d}.zip"'
-    return response
-
-
 def _upcoming(customers) -> list[Appointment]:
     return list(
-        Appointment.objects.filter(
-            customer__in=customers, status=Appointment.Status.CONFIRMED, start__gt=timezone.now()
-        ).select_related("service")
+        Appointment.objects.confirmed().upcoming().filter(customer__in=customers).select_related("service")
     )
 
 
 # Without a booking link: a one-time link to the email address --------------------------------------------
 
 
-class EmailForm(forms.Form):
-    email = forms.CharField(
-        label=gettext_lazy("Email"),
-        max_length=EMAIL_MAX_LENGTH,
-        help_text=gettext_lazy("The address you gave when you booked."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-
-    def clean_email(self):
-        return normalise_email(self.cleaned_data["email"])
+class EmailForm(ContactCleaning, forms.Form):
+    email = email_field(help_text=gettext_lazy("The address you gave when you booked."))
 
 
 @never_cache
@@ -138,7 +114,7 @@ def verify(request, token: str):
         "privacy/verified.html",
         {
             "customers": customers,
-            "bookings": [(a, reverse("bookings:manage", args=[a.reference, t])) for a, t in bookings if t],
+            "bookings": [(a, reverse("online:manage", args=[a.reference, t])) for a, t in bookings if t],
             "grant": _grant_for(link),
             "upcoming": _upcoming(customers),
         },
@@ -153,13 +129,12 @@ def verified_export(request):
         return render(
             request, "privacy/link_invalid.html", {"message": _("Please ask for a new link.")}, status=410
         )
-    privacy_request = record_self_service_request(
-        kind=DataSubjectRequest.Kind.ACCESS, customer=customers[0], verification="email_link"
+    content = export_by_subject(
+        customers=customers,
+        verification=DataSubjectRequest.Verification.EMAIL_LINK,
+        language=get_language(),
     )
-    content = export_person(
-        customers=customers, by_subject=True, language=get_language(), request=privacy_request
-    )
-    return _zip_response(content, "inuvet-my-data")
+    return zip_download(content, "inuvet-my-data")
 
 
 @never_cache
@@ -180,96 +155,5 @@ def verified_erase(request):
                 "action": reverse("privacy:verified_erase"),
             },
         )
-    return _erase(request, customers, verification="email_link")
-
-
-def _erase(request, customers, *, verification: str):
-    privacy_request = record_self_service_request(
-        kind=DataSubjectRequest.Kind.ERASURE, customer=customers[0], verification=verification
-    )
-    receipt = erase_person(
-        customers=customers, reason=ErasureReceipt.Reason.SELF_SERVICE, request=privacy_request
-    )
+    receipt = erase_by_subject(customers=customers, verification=DataSubjectRequest.Verification.EMAIL_LINK)
     return render(request, "privacy/erased.html", {"receipt": receipt})
-
-
-# With a booking's manage link ------------------------------------------------------------------------------
-
-
-def _manage_page(appointment, token):
-    return redirect(reverse("bookings:manage", args=[appointment.reference, token]))
-
-
-@require_http_methods(["GET", "POST"])
-@with_manage_link
-def booking_correct(request, appointment, token):
-    customer = appointment.customer
-    if customer is None:
-        return _manage_page(appointment, token)
-    form = ContactFields(
-        request.POST or None,
-        initial={"name": customer.name, "phone": customer.phone_display, "email": customer.email},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            correct_person(customer=customer, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your details are corrected."))
-            return _manage_page(appointment, token)
-    return render(request, "privacy/correct.html", {"form": form, "appointment": appointment, "token": token})
-
-
-@require_POST
-@with_manage_link
-def booking_export(request, appointment, token):
-    if appointment.customer is None:
-        return _manage_page(appointment, token)
-    customers = [appointment.customer]  # a booking's link reaches that booking's record only
-    privacy_request = record_self_service_request(
-        kind=DataSubjectRequest.Kind.ACCESS, customer=appointment.customer, verification="booking_link"
-    )
-    content = export_person(
-        customers=customers, by_subject=True, language=get_language(), request=privacy_request
-    )
-    return _zip_response(content, f"inuvet-my-data-{appointment.display_reference}")
-
-
-WITHDRAWAL_TEXT = gettext_lazy("I withdraw my consent to marketing by email.")
-
-
-@require_POST
-@with_manage_link
-def booking_withdraw_consent(request, appointment, token):
-    customer = appointment.customer
-    if customer is not None and has_consent(customer, ConsentRecord.Purpose.MARKETING):
-        record_consent(
-            customer=customer,
-            purpose=ConsentRecord.Purpose.MARKETING,
-            given=False,
-            text=str(WITHDRAWAL_TEXT),
-            language=get_language(),
-            source="manage link",
-        )
-        messages.success(request, _("Your marketing consent is withdrawn. We will not send you marketing."))
-    return _manage_page(appointment, token)
-
-
-@require_http_methods(["GET", "POST"])
-@with_manage_link
-def booking_erase(request, appointment, token):
-    if appointment.customer is None:
-        return _manage_page(appointment, token)
-    customers = [appointment.customer]  # a booking's link reaches that booking's record only
-    if request.method == "POST" and request.POST.get("confirm") == "yes":
-        return _erase(request, customers, verification="booking_link")
-    return render(
-        request,
-        "privacy/erase_confirm.html",
-        {
-            "upcoming": _upcoming(customers),
-            "action": reverse("privacy:booking_erase", args=[appointment.reference, token]),
-            "back": reverse("bookings:manage", args=[appointment.reference, token]),
-        },
-    )

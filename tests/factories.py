@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from bookings.calendar import closed_days
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
-from bookings.schedules import closed_days
 from bookings.tokens import hash_token, manage_token
 from customers.models import Customer
 from inuvet import roles

@@ -54,18 +54,18 @@ def pages(db, checkup, vet, open_day, reception):
     appointment = make_appointment(checkup, vet, at(open_day, 9))
     token = manage_token(appointment.reference)
     return {
-        "start page": (reverse("bookings:home"), False, None),
-        "slot picker": (reverse("bookings:slots", args=[checkup.pk]), False, None),
+        "start page": (reverse("online:home"), False, None),
+        "slot picker": (reverse("online:slots", args=[checkup.pk]), False, None),
         "details form": (
             reverse(
-                "bookings:details",
+                "online:details",
                 kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 10)},
             ),
             True,
             None,
         ),
-        "manage page": (reverse("bookings:manage", args=[appointment.reference, token]), True, None),
-        "calendar file": (reverse("bookings:manage_ics", args=[appointment.reference, token]), True, None),
+        "manage page": (reverse("online:manage", args=[appointment.reference, token]), True, None),
+        "calendar file": (reverse("online:manage_ics", args=[appointment.reference, token]), True, None),
         "privacy notice": (reverse("privacy:notice"), False, None),
         "privacy request": (reverse("privacy:request"), True, None),
         "staff customer page": (
@@ -130,7 +130,7 @@ def test_error_pages_are_in_the_sites_style_and_language_without_details(
 def test_csrf_failure_explains_what_to_do(db):
     from django.test import Client
 
-    response = Client(enforce_csrf_checks=True).post(reverse("bookings:lookup"), {})
+    response = Client(enforce_csrf_checks=True).post(reverse("online:lookup"), {})
     assert response.status_code == 403 and "site-header" in response.content.decode()
 
 
@@ -139,7 +139,7 @@ def test_server_error_page_is_plain_and_trilingual(client, db, settings):
 
     client.raise_request_exception = False
     with mock.patch(
-        "bookings.views.Service.objects.filter", side_effect=RuntimeError("boom with secret details")
+        "online.views.Service.objects.filter", side_effect=RuntimeError("boom with secret details")
     ):
         response = client.get("/")
     html = response.content.decode()
@@ -150,7 +150,7 @@ def test_server_error_page_is_plain_and_trilingual(client, db, settings):
 
 def test_request_body_over_the_limit_is_refused_not_an_error(client, db, checkup, open_day):
     url = reverse(
-        "bookings:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
+        "online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
     )
     response = client.post(url, {"name": "x" * 3_000_000})
     assert response.status_code in (400, 413)

@@ -46,7 +46,7 @@ def test_a_full_booking_and_erasure_logs_no_personal_data_or_secrets(
 ):
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.FailingBackend"  # failures get logged too
     path = reverse(
-        "bookings:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
+        "online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
     )
     page = client.get(path).content.decode()
     key = re.search(r'name="request_key" value="([^"]+)"', page).group(1)
@@ -55,13 +55,13 @@ def test_a_full_booking_and_erasure_logs_no_personal_data_or_secrets(
     client.post(path, {**details, "email": "not-an-email"})
     appointment = Appointment.objects.get()
     token = manage_token(appointment.reference)
-    client.get(reverse("bookings:manage", args=[appointment.reference, token]))
+    client.get(reverse("online:manage", args=[appointment.reference, token]))
     client.get(f"/manage/{appointment.reference}/{'a' * 32}/")  # a wrong link: logged as not found
-    client.post(reverse("bookings:lookup"), {"reference": appointment.reference, "email": EMAIL})
+    client.post(reverse("online:lookup"), {"reference": appointment.reference, "email": EMAIL})
     client.post(reverse("privacy:request"), {"email": EMAIL})
     client.post(reverse("admin:login"), {"username": EMAIL, "password": "wrong"})
-    client.post(reverse("privacy:booking_erase", args=[appointment.reference, token]), {"confirm": "yes"})
-    client.get(reverse("bookings:manage", args=[appointment.reference, token]))  # dead link after erasure
+    client.post(reverse("online:manage_erase", args=[appointment.reference, token]), {"confirm": "yes"})
+    client.get(reverse("online:manage", args=[appointment.reference, token]))  # dead link after erasure
 
     output = log_output.getvalue()
     lines = output.splitlines()

@@ -3,6 +3,7 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from bookings.models import Appointment
 from bookings.references import format_reference
 
 register = template.Library()
@@ -50,3 +51,9 @@ def short_date(value):
 @register.filter
 def reference(value):
     return format_reference(value or "")
+
+
+@register.filter
+def status_label(value):
+    """An appointment's status as people read it ("saapunut"), from its stored code ("arrived")."""
+    return Appointment.Status(value).label if value in Appointment.Status.values else value

@@ -96,7 +96,7 @@ def test_a_double_click_racing_itself_books_once_and_both_get_the_booking():
             book_appointment(
                 service=service, start=start, name="Double Click", phone="0401234567",
                 email="double@example.com", request_key="one-form",
-            ).pk
+            ).appointment.pk
         )  # fmt: skip
 
     outcomes = race([click] * 8)

@@ -57,7 +57,7 @@ def test_killing_workers_mid_booking_leaves_no_half_written_booking(tmp_path_fac
     service = make_service(vets)
     day = next_open_weekday()
     paths = [
-        reverse("bookings:details", kwargs={"service_id": service.pk, "practitioner": vet.pk, "start": start})
+        reverse("online:details", kwargs={"service_id": service.pk, "practitioner": vet.pk, "start": start})
         for vet in vets
         for start in half_hour_starts(day)
     ]
@@ -203,9 +203,7 @@ def test_a_five_megabyte_form_is_refused_with_400_not_500(tmp_path_factory, cont
     vet = make_practitioner("Aino")
     service = make_service([vet])
     start = at(next_open_weekday(), 9)
-    path = reverse(
-        "bookings:details", kwargs={"service_id": service.pk, "practitioner": None, "start": start}
-    )
+    path = reverse("online:details", kwargs={"service_id": service.pk, "practitioner": None, "start": start})
     fields = {
         "name": "Big Client",
         "phone": "040 1234567",

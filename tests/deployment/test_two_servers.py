@@ -34,7 +34,7 @@ REDIS_DB = 7  # a database of the local Redis that only these tests use (flushed
 
 def details_path(service, practitioner, start) -> str:
     return reverse(
-        "bookings:details",
+        "online:details",
         kwargs={"service_id": service.pk, "practitioner": practitioner and practitioner.pk, "start": start},
     )
 

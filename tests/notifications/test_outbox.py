@@ -69,7 +69,7 @@ def test_a_booking_never_fails_because_email_is_down(
 ):
     settings.EMAIL_BACKEND = "tests.notifications.test_outbox.FailingBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        appointment = book_appointment(service=checkup, start=at(open_day, 9), **client_details())
+        appointment = book_appointment(service=checkup, start=at(open_day, 9), **client_details()).appointment
     assert appointment.pk
     message = OutboxMessage.objects.get()
     assert message.status == OutboxMessage.Status.PENDING and message.attempts == 1

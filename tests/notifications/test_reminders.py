@@ -9,8 +9,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from bookings.emails import send_due_reminders
 from bookings.models import Appointment
-from bookings.services import book_appointment, cancel_appointment, move_appointment, send_due_reminders
+from bookings.services import book_appointment, cancel_appointment, move_appointment
 from notifications.models import OutboxMessage
 from tests.factories import at, client_details, make_appointment, make_customer
 
@@ -108,7 +109,7 @@ def test_reception_is_told_of_an_online_cancellation_within_24_hours_without_cli
 
 
 def test_no_reception_notice_for_later_cancellations(checkup, vet, open_day):
-    appointment = book_appointment(service=checkup, start=at(open_day, 9), **client_details())
+    appointment = book_appointment(service=checkup, start=at(open_day, 9), **client_details()).appointment
     cancel_appointment(appointment=appointment, by_client=True)
     assert not OutboxMessage.objects.filter(kind="reception_cancellation").exists()
     assert Appointment.objects.get().status == "cancelled"

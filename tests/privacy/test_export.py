@@ -77,7 +77,7 @@ def test_export_of_an_erased_person_is_a_clear_message(client, dpo):
 
 def test_client_downloads_their_data_from_the_manage_link(client, viewed_person):
     customer, appointment = viewed_person
-    url = reverse("privacy:booking_export", args=[appointment.reference, manage_token(appointment.reference)])
+    url = reverse("online:manage_export", args=[appointment.reference, manage_token(appointment.reference)])
     assert client.get(url).status_code == 405  # a download that is recorded is a POST
     response = client.post(url)
     data, _ = unzip(response.content)

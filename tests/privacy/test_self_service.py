@@ -42,7 +42,7 @@ def booked(checkup, vet, open_day):
 
 def test_client_corrects_their_details_from_the_manage_link(client, booked):
     appointment, token = booked
-    url = reverse("privacy:booking_correct", args=[appointment.reference, token])
+    url = reverse("online:manage_correct", args=[appointment.reference, token])
     assert "Selma Self" in client.get(url).content.decode()
     bad = client.post(url, {"name": "", "phone": "nope", "email": "x"})
     assert bad.status_code == 200 and Customer.objects.get().name == "Selma Self"
@@ -60,16 +60,16 @@ def test_client_withdraws_marketing_consent(client, booked):
     ConsentRecord.objects.create(
         customer=appointment.customer, purpose="marketing", given=True, text="t", language="fi", source="x"
     )
-    page = client.get(reverse("bookings:manage", args=[appointment.reference, token])).content.decode()
-    assert reverse("privacy:booking_consent", args=[appointment.reference, token]) in page
-    client.post(reverse("privacy:booking_consent", args=[appointment.reference, token]))
+    page = client.get(reverse("online:manage", args=[appointment.reference, token])).content.decode()
+    assert reverse("online:manage_consent", args=[appointment.reference, token]) in page
+    client.post(reverse("online:manage_consent", args=[appointment.reference, token]))
     latest = ConsentRecord.objects.order_by("-pk").first()
     assert latest.given is False and latest.text
 
 
 def test_client_erases_their_data_after_confirming_the_cancellation(client, booked):
     appointment, token = booked
-    url = reverse("privacy:booking_erase", args=[appointment.reference, token])
+    url = reverse("online:manage_erase", args=[appointment.reference, token])
     confirm = client.get(url).content.decode()
     assert appointment.display_reference in confirm  # the upcoming visit that will be cancelled
     client.post(url)  # no confirmation: nothing happens
@@ -79,7 +79,7 @@ def test_client_erases_their_data_after_confirming_the_cancellation(client, book
     assert ErasureReceipt.objects.get().reason == "self_service"
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
-    assert client.get(reverse("bookings:manage", args=[appointment.reference, token])).status_code == 404
+    assert client.get(reverse("online:manage", args=[appointment.reference, token])).status_code == 404
     assert DataSubjectRequest.objects.get(kind="erasure").channel == "web"
 
 
@@ -136,15 +136,15 @@ def test_a_booking_made_with_someone_elses_email_reaches_none_of_their_data(clie
         name="Vera Victim",
         phone="040 1234000",
         email="vera@example.com",
-    )
+    ).appointment
     assert attack.customer_id != victim.pk
     token = manage_token(attack.reference)
-    export = client.post(reverse("privacy:booking_export", args=[attack.reference, token]))
+    export = client.post(reverse("online:manage_export", args=[attack.reference, token]))
     assert b"thyroid" not in export.content and b"thyroid" not in zlib_free(export.content)
-    client.post(reverse("privacy:booking_erase", args=[attack.reference, token]), {"confirm": "yes"})
+    client.post(reverse("online:manage_erase", args=[attack.reference, token]), {"confirm": "yes"})
     assert Customer.objects.filter(pk=victim.pk).exists()
     client.post(
-        reverse("privacy:booking_correct", args=[attack.reference, token]),
+        reverse("online:manage_correct", args=[attack.reference, token]),
         {"name": "X", "phone": "0401111111", "email": "x@example.com"},
     )
     victim.refresh_from_db()
@@ -177,7 +177,7 @@ def test_withdrawing_consent_through_one_booking_withdraws_it_for_the_email(clie
             source="x",
         )
     assert [c.email for c in consenting_customers()] == ["both@example.com"]
-    client.post(reverse("privacy:booking_consent", args=[second.reference, manage_token(second.reference)]))
+    client.post(reverse("online:manage_consent", args=[second.reference, manage_token(second.reference)]))
     assert consenting_customers() == []
 
 

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.calendar import closed_days, local_tz
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 from bookings.references import ALPHABET, LENGTH
-from bookings.schedules import closed_days, local_tz
 from customers.models import Customer
 from inuvet import roles
 

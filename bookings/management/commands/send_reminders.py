@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from bookings.services import send_due_reminders
+from bookings.emails import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from privacy.services import apply_retention
+from privacy.erasure import apply_retention
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from privacy.services import export_erasure_ledger
+from privacy.erasure import export_erasure_ledger
 
 
 class Command(BaseCommand):

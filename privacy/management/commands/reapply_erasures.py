@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from privacy.services import reapply_erasures
+from privacy.erasure import reapply_erasures
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             except (OSError, ValueError, TypeError):
                 raise CommandError(f"{ledger} is not a ledger file from export_erasure_ledger") from None
         receipts = reapply_erasures(ledger=entries)
-        erased = sum(r.counts.get("customer records", 0) for r in receipts)
+        erased = sum(r.counts.get("customer_records", 0) for r in receipts)
         if receipts:
             self.stdout.write(f"Erased again: {erased} customer records in {len(receipts)} receipts.")
         else:

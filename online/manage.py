@@ -1,0 +1,257 @@
+"""The pages of a booking's personal link: the booking, its calendar file, cancel, move, and the
+client's own data (correct, download, withdraw consent, delete); and finding one's link again."""
+
+from datetime import timedelta
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bookings.calendar import bookable_practitioners, week_of_slots
+from bookings.emails import manage_url, send_manage_link
+from bookings.ics import appointment_ics, ics_filename
+from bookings.models import Appointment
+from bookings.services import BookingError, cancel_appointment, client_may_change, move_appointment
+from bookings.tokens import current_manage_token, token_matches
+from customers.forms import ContactFields
+from inuvet import ratelimit
+from online.forms import LookupForm
+from online.picker import url_per_slot, week_asked_for, week_context, week_of
+from privacy.exports import zip_download
+from privacy.models import ConsentRecord, DataSubjectRequest
+from privacy.services import (
+    correct_person,
+    erase_by_subject,
+    export_by_subject,
+    has_consent,
+    record_consent,
+)
+
+WITHDRAWAL_TEXT = gettext_lazy("I withdraw my consent to marketing by email.")
+
+
+def appointment_manage_url(appointment: Appointment) -> str:
+    token = current_manage_token(appointment)
+    return reverse("online:manage", kwargs={"reference": appointment.reference, "token": token})
+
+
+def with_manage_link(view):
+    """Open the booking of the link, or 404. Wrong links are counted per client and limited.
+
+    A right and a wrong token take the same path: one lookup by reference, one constant-time
+    comparison of hashes.
+    """
+
+    @wraps(view)
+    @never_cache
+    def wrapped(request, reference: str, token: str, *args, **kwargs):
+        if ratelimit.over_limit(request, "manage"):
+            return ratelimit.too_many_requests(request)
+        appointment = (
+            Appointment.objects.select_related("service", "practitioner", "customer")
+            .filter(reference=reference)
+            .first()
+        )
+        if not token_matches(token, appointment.manage_token_hash if appointment else None):
+            ratelimit.count(request, "manage")
+            raise Http404
+        return view(request, appointment, token, *args, **kwargs)
+
+    return wrapped
+
+
+def _page(appointment: Appointment, token: str, name: str = "online:manage") -> str:
+    return reverse(name, kwargs={"reference": appointment.reference, "token": token})
+
+
+def _manage_context(appointment: Appointment, token: str) -> dict:
+    now = timezone.now()
+    customer = appointment.customer
+    return {
+        "appointment": appointment,
+        "token": token,
+        "marketing_consent": bool(customer) and has_consent(customer, ConsentRecord.Purpose.MARKETING),
+        "can_change": client_may_change(appointment, now),
+        "cutoff": appointment.start - timedelta(hours=appointment.service.cancel_cutoff),
+        "is_past": appointment.start <= now,
+    }
+
+
+@require_http_methods(["GET"])
+@with_manage_link
+def manage(request, appointment: Appointment, token: str):
+    return render(request, "online/manage.html", _manage_context(appointment, token))
+
+
+@require_http_methods(["GET"])
+@with_manage_link
+def manage_ics(request, appointment: Appointment, token: str):
+    response = HttpResponse(
+        appointment_ics(appointment, manage_url=manage_url(appointment)),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@with_manage_link
+def manage_cancel(request, appointment: Appointment, token: str):
+    if request.method == "POST":
+        try:
+            cancel_appointment(appointment=appointment, by_client=True)
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your booking is cancelled. We sent a confirmation to your email."))
+        return redirect(_page(appointment, token))
+    return render(request, "online/manage_cancel.html", _manage_context(appointment, token))
+
+
+@require_http_methods(["GET"])
+@with_manage_link
+def manage_move(request, appointment: Appointment, token: str):
+    context = _manage_context(appointment, token)
+    if not context["can_change"]:
+        messages.error(request, _("This booking can no longer be changed online. Please call the clinic."))
+        return redirect(_page(appointment, token))
+    service = appointment.service
+    ids = list(bookable_practitioners(service).values_list("pk", flat=True))
+    monday = week_asked_for(request, service, ids, exclude=appointment)
+    week = week_of_slots(service, practitioner_ids=ids, monday=monday, exclude_appointment=appointment)
+    move_page = _page(appointment, token, "online:manage_move")
+    context.update(
+        service=service,
+        **week_context(
+            week,
+            slot_url=url_per_slot("online:manage_move_confirm", reference=appointment.reference, token=token),
+            week_url=lambda monday: f"{move_page}?{urlencode({'week': monday})}",
+        ),
+    )
+    return render(request, "online/manage_move.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@with_manage_link
+def manage_move_confirm(request, appointment: Appointment, token: str, start):
+    if request.method == "POST":
+        try:
+            move_appointment(appointment=appointment, start=start, by_client=True)
+        except BookingError as error:
+            messages.error(request, error.message)
+            return redirect(
+                f"{_page(appointment, token, 'online:manage_move')}?{urlencode({'week': week_of(start)})}"
+            )
+        messages.success(request, _("Your booking has been moved. We sent the new time to your email."))
+        return redirect(_page(appointment, token))
+    return render(
+        request,
+        "online/manage_move_confirm.html",
+        {**_manage_context(appointment, token), "new_start": start},
+    )
+
+
+# The client's own data --------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@with_manage_link
+def manage_correct(request, appointment: Appointment, token: str):
+    customer = appointment.customer
+    if customer is None:
+        return redirect(_page(appointment, token))
+    form = ContactFields(
+        request.POST or None,
+        initial={"name": customer.name, "phone": customer.phone_display, "email": customer.email},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            correct_person(customer=customer, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your details are corrected."))
+            return redirect(_page(appointment, token))
+    return render(
+        request, "online/manage_correct.html", {"form": form, "appointment": appointment, "token": token}
+    )
+
+
+@require_POST
+@with_manage_link
+def manage_export(request, appointment: Appointment, token: str):
+    if appointment.customer is None:
+        return redirect(_page(appointment, token))
+    # A booking's link reaches that booking's record only.
+    content = export_by_subject(
+        customers=[appointment.customer],
+        verification=DataSubjectRequest.Verification.BOOKING_LINK,
+        language=get_language(),
+    )
+    return zip_download(content, f"inuvet-my-data-{appointment.display_reference}")
+
+
+@require_POST
+@with_manage_link
+def manage_withdraw_consent(request, appointment: Appointment, token: str):
+    customer = appointment.customer
+    if customer is not None and has_consent(customer, ConsentRecord.Purpose.MARKETING):
+        record_consent(
+            customer=customer,
+            purpose=ConsentRecord.Purpose.MARKETING,
+            given=False,
+            text=str(WITHDRAWAL_TEXT),
+            language=get_language(),
+            source="manage link",
+        )
+        messages.success(request, _("Your marketing consent is withdrawn. We will not send you marketing."))
+    return redirect(_page(appointment, token))
+
+
+@require_http_methods(["GET", "POST"])
+@with_manage_link
+def manage_erase(request, appointment: Appointment, token: str):
+    if appointment.customer is None:
+        return redirect(_page(appointment, token))
+    customers = [appointment.customer]  # a booking's link reaches that booking's record only
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        receipt = erase_by_subject(
+            customers=customers, verification=DataSubjectRequest.Verification.BOOKING_LINK
+        )
+        return render(request, "privacy/erased.html", {"receipt": receipt})
+    return render(
+        request,
+        "privacy/erase_confirm.html",
+        {
+            "upcoming": Appointment.objects.confirmed().upcoming().filter(customer__in=customers),
+            "action": _page(appointment, token, "online:manage_erase"),
+            "back": _page(appointment, token),
+        },
+    )
+
+
+# Without the link -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("lookup")
+def lookup(request):
+    """Booking reference + email → the link is emailed to the address on the booking.
+
+    The answer is the same whether or not such a booking exists.
+    """
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        send_manage_link(reference=form.cleaned_data["reference"], email=form.cleaned_data["email"])
+        return render(request, "online/lookup_sent.html")
+    return render(request, "online/lookup.html", {"form": form})

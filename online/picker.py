@@ -1,0 +1,73 @@
+"""The week of free times, as the booking picker and the move picker show it."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from bookings.calendar import find_first_free_slot, local_tz, monday_of
+from bookings.models import Service
+from bookings.templatetags.booking_format import day_and_time, day_text
+from online.converters import SlotStartConverter
+
+_PLACEHOLDER_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def week_asked_for(request, service: Service, practitioner_ids: list[int], exclude=None) -> date:
+    """The Monday the picker shows: ?week=YYYY-MM-DD, ?week=first, or this week."""
+    this_week = monday_of(timezone.localdate())
+    value = request.GET.get("week", "")
+    if value == "first":
+        slot = find_first_free_slot(
+            service,
+            practitioner_ids=practitioner_ids,
+            after=timezone.localdate(),
+            exclude_appointment=exclude,
+        )
+        return monday_of(slot.start.astimezone(local_tz()).date()) if slot else this_week
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return this_week
+    return min(max(monday_of(day), this_week), monday_of(timezone.localdate() + timedelta(days=731)))
+
+
+def url_per_slot(viewname: str, **kwargs):
+    """A function from a slot to its link, reversing the URL once rather than once per slot."""
+    converter = SlotStartConverter()
+    pattern = reverse(viewname, kwargs={**kwargs, "start": _PLACEHOLDER_START})
+    placeholder = converter.to_url(_PLACEHOLDER_START)
+    return lambda slot: pattern.replace(placeholder, converter.to_url(slot.start))
+
+
+def week_context(week, *, slot_url, week_url) -> dict:
+    """The week grid's rows, each slot with its link, time and spoken label ready (templates
+    cannot call functions with arguments; each day and each clock time is formatted once)."""
+    tz = local_tz()
+    clock_times: dict[tuple[int, int], str] = {}
+    week_days = []
+    for day, slots in week.days:
+        said = day_text(day)
+        rows = []
+        for slot in slots:
+            local = slot.start.astimezone(tz)
+            time = clock_times.get((local.hour, local.minute))
+            if time is None:
+                time = clock_times[local.hour, local.minute] = formats.time_format(local, "TIME_FORMAT")
+            rows.append((slot_url(slot), time, day_and_time(said, time)))
+        week_days.append((day, rows))
+    return {
+        "week": week,
+        "week_days": week_days,
+        "previous_week_url": week_url(week.previous_monday) if week.previous_monday else "",
+        "next_week_url": week_url(week.next_monday) if week.next_monday else "",
+        "first_free_url": week_url("first"),
+        "next_free_url": week_url(monday_of(week.next_free.start.astimezone(tz).date()))
+        if week.next_free
+        else "",
+    }
+
+
+def week_of(start: datetime) -> str:
+    """The ?week= value of the week a time is in."""
+    return monday_of(start.astimezone(local_tz()).date()).isoformat()

@@ -1,0 +1,27 @@
+from django.urls import path, register_converter
+
+from online import converters, manage, views
+
+# URL parts of the client's pages: a slot's start, the practitioner choice, a booking's link.
+register_converter(converters.SlotStartConverter, "slot")
+register_converter(converters.PractitionerChoiceConverter, "who")
+register_converter(converters.ReferenceConverter, "ref")
+register_converter(converters.TokenConverter, "token")
+
+app_name = "online"
+link = "manage/<ref:reference>/<token:token>/"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("book/<int:service_id>/", views.slot_picker, name="slots"),
+    path("book/<int:service_id>/<who:practitioner>/<slot:start>/", views.details, name="details"),
+    path("manage/", manage.lookup, name="lookup"),
+    path(link, manage.manage, name="manage"),
+    path(link + "calendar.ics", manage.manage_ics, name="manage_ics"),
+    path(link + "cancel/", manage.manage_cancel, name="manage_cancel"),
+    path(link + "move/", manage.manage_move, name="manage_move"),
+    path(link + "move/<slot:start>/", manage.manage_move_confirm, name="manage_move_confirm"),
+    path(link + "details/", manage.manage_correct, name="manage_correct"),
+    path(link + "data/", manage.manage_export, name="manage_export"),
+    path(link + "consent/", manage.manage_withdraw_consent, name="manage_consent"),
+    path(link + "erase/", manage.manage_erase, name="manage_erase"),
+]

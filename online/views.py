@@ -1,0 +1,143 @@
+"""The client's booking flow: start page, slot picker, details form. The manage link's pages are
+in online/manage.py."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
+from bookings.models import Practitioner, Service
+from bookings.services import BookingError, TooManyBookings
+from bookings.tokens import new_request_key
+from inuvet import ratelimit
+from online.forms import BookingDetailsForm
+from online.manage import appointment_manage_url
+from online.picker import url_per_slot, week_asked_for, week_context, week_of
+from online.services import book_online
+
+DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
+
+
+def home(request):
+    services = Service.objects.filter(is_active=True, bookable_online=True)
+    return render(request, "online/home.html", {"services": services})
+
+
+def slot_picker(request, service_id: int):
+    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    practitioners = list(bookable_practitioners(service))
+    choice = request.GET.get("practitioner", "any")
+    chosen = next((p for p in practitioners if str(p.pk) == choice), None)
+    if chosen is None and choice != "any":
+        messages.warning(request, _("Choose a practitioner from the list."))
+    ids = [chosen.pk] if chosen else [p.pk for p in practitioners]
+    monday = week_asked_for(request, service, ids)
+    week = week_of_slots(service, practitioner_ids=ids, monday=monday)
+    who = chosen.pk if chosen else None
+    picker = reverse("online:slots", kwargs={"service_id": service.pk})
+    context = {
+        "service": service,
+        "practitioners": practitioners,
+        "chosen": chosen,
+        **week_context(
+            week,
+            slot_url=url_per_slot("online:details", service_id=service.pk, practitioner=who),
+            week_url=lambda monday: f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}",
+        ),
+    }
+    return render(request, "online/slots.html", context)
+
+
+def _picker_url(service: Service, practitioner: int | None, start=None) -> str:
+    query = {"practitioner": practitioner or "any"}
+    if start is not None:
+        query["week"] = week_of(start)
+    return reverse("online:slots", kwargs={"service_id": service.pk}) + "?" + urlencode(query)
+
+
+def _is_offered(service: Service, practitioner_ids: list[int], start) -> bool:
+    day = start.astimezone(local_tz()).date()
+    slots = find_free_slots(service, practitioner_ids=practitioner_ids, first_day=day, last_day=day)
+    return any(slot.start == start for slot in slots)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("booking")
+def details(request, service_id: int, practitioner: int | None, start):
+    """The details form of one chosen time. Its URL alone says what is booked: no hidden state."""
+    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    candidates = list(bookable_practitioners(service))
+    chosen = next((p for p in candidates if p.pk == practitioner), None)
+    if practitioner is not None and chosen is None:
+        messages.error(
+            request, _("That practitioner does not offer this service. Please choose a time below.")
+        )
+        return redirect(_picker_url(service, None, start))
+
+    if request.method == "POST":
+        form = BookingDetailsForm(request.POST)
+        if form.is_valid():
+            return _book(request, form, service, chosen, start)
+    else:
+        ids = [chosen.pk] if chosen else [p.pk for p in candidates]
+        if not _is_offered(service, ids, start):
+            messages.error(request, _("That time is not available. Please choose another time."))
+            return redirect(_picker_url(service, practitioner, start))
+        form = BookingDetailsForm(
+            initial={**request.session.get(DRAFT_KEY, {}), "request_key": new_request_key()}
+        )
+    return _render_details(request, form, service, chosen, start)
+
+
+def _render_details(
+    request, form, service: Service, practitioner: Practitioner | None, start, status: int = 200
+):
+    context = {
+        "service": service,
+        "practitioner": practitioner,
+        "start": start,
+        "form": form,
+        "picker_url": _picker_url(service, practitioner and practitioner.pk, start),
+    }
+    return render(request, "online/details.html", context, status=status)
+
+
+def _book(request, form: BookingDetailsForm, service: Service, practitioner: Practitioner | None, start):
+    data = form.cleaned_data
+    try:
+        booked = book_online(
+            service=service,
+            start=start,
+            practitioner=practitioner,
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            message=data["message"],
+            marketing_consent=data["marketing_consent"],
+            language=get_language(),
+            request_key=data["request_key"],
+        )
+    except TooManyBookings as error:
+        form.add_error(None, error.message)
+        return _render_details(request, form, service, practitioner, start, status=409)
+    except BookingError as error:
+        # Keep what was typed (not the one-time key) while the client picks another time.
+        request.session[DRAFT_KEY] = {k: v for k, v in data.items() if k != "request_key"}
+        messages.error(request, error.message)
+        return redirect(_picker_url(service, practitioner and practitioner.pk, start))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_details(request, form, service, practitioner, start, status=400)
+
+    if DRAFT_KEY in request.session:
+        del request.session[DRAFT_KEY]
+    messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
+    return redirect(appointment_manage_url(booked.appointment))
