@@ -140,7 +140,9 @@ def test_nobody_can_add_change_or_delete_audit_entries(client, role, checkup, ve
             reverse(f"admin:{app_model}_changelist"),
             {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
         )
-        assert bulk.status_code in (200, 302, 403)
+        # Readers of the trail get the list back with nothing deleted; others are refused.
+        reads_the_trail = role in (roles.DATA_PROTECTION_OFFICER, roles.ADMINISTRATOR, "superuser")
+        assert bulk.status_code == (200 if reads_the_trail else 403)
     after = (LogEntry.objects.count(), AccessLog.objects.count(), AccessFailureLog.objects.count())
     assert after[1:] == before[1:]
     assert after[0] >= before[0]  # viewing pages may add access entries, never remove any

@@ -85,7 +85,7 @@ def test_every_page_type_sends_the_security_headers(client, pages):
         if user:
             client.force_login(user)
         response = client.get(path)
-        assert response.status_code in (200, 404), name
+        assert response.status_code == (404 if name == "not found" else 200), name
         headers = response.headers
         csp = headers.get("Content-Security-Policy", "")
         assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp, name
@@ -153,4 +153,4 @@ def test_request_body_over_the_limit_is_refused_not_an_error(client, db, checkup
         "online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
     )
     response = client.post(url, {"name": "x" * 3_000_000})
-    assert response.status_code in (400, 413)
+    assert response.status_code == 413

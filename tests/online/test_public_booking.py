@@ -139,10 +139,13 @@ def test_slot_picker_runs_a_constant_number_of_queries(
     url = reverse("online:slots", args=[service.pk])
     with django_assert_max_num_queries(5):
         response = client.get(url, {"week": open_day.isoformat()})
-    assert response.context["week"].is_empty is False
+    assert response.status_code == 200 and response.context["week"].is_empty is False
+    # The free times were rendered, each a link to its details form.
+    assert response.content.count(f'href="/book/{service.pk}/any/'.encode()) > 10
     far = (timezone.localdate() + timedelta(days=service.max_days_ahead + 30)).isoformat()
     with django_assert_max_num_queries(8):
-        client.get(url, {"week": far})
+        response = client.get(url, {"week": far})
+    assert response.status_code == 200 and response.context["week"].is_empty
 
 
 def _bulk_history(service, vets, count):
