@@ -2,6 +2,8 @@
 
 A failed delivery stays in the outbox and `send_outbox` retries it with back-off. A sender claims
 a message with one conditional UPDATE before sending, so two senders never send the same one.
+A message's text, HTML and attachments (which carry personal links) are dropped once it is sent or
+given up; its address and subject go after OUTBOX_KEEP_DAYS.
 """
 
 import logging
@@ -20,6 +22,8 @@ from notifications.senders import sender_for
 
 logger = logging.getLogger(__name__)
 
+# What a message carries only until it has left: the personal links are in these.
+CONTENT_GONE = {"body_text": "", "body_html": "", "attachments": []}
 RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_FOR = timedelta(minutes=5)
@@ -112,7 +116,11 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
         _record_failure(message, error, now)
         return False
     OutboxMessage.objects.filter(pk=message_id).update(
-        status=OutboxMessage.Status.SENT, sent_at=now, attempts=F("attempts") + 1, claimed_until=None
+        status=OutboxMessage.Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        claimed_until=None,
+        **CONTENT_GONE,
     )
     logger.info("message sent id=%s kind=%s", message.pk, message.kind)
     return True
@@ -127,6 +135,7 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
         next_attempt_at=now if permanent else now + RETRY_DELAYS[attempts - 1],
         claimed_until=None,
         last_error=type(error).__name__,  # the class only: messages can quote the address
+        **(CONTENT_GONE if permanent else {}),
     )
     logger.warning(
         "message failed id=%s kind=%s attempt=%s error=%s given_up=%s",
@@ -149,7 +158,7 @@ def deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, i
 
 
 def purge_delivered(*, now: datetime | None = None) -> int:
-    """Blank the address and text of messages finished more than OUTBOX_KEEP_DAYS ago."""
+    """Blank the address and subject of messages finished more than OUTBOX_KEEP_DAYS ago."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.OUTBOX_KEEP_DAYS)
     return (

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.services import book_appointment
+from bookings.tokens import manage_token
 from notifications.models import OutboxMessage
 from notifications.services import MAX_ATTEMPTS, deliver_due, purge_delivered, queue_message
 from tests.concurrency import at_once
@@ -206,3 +207,28 @@ def test_by_default_the_page_does_not_wait_for_the_mail_server(settings):
             break
         time.sleep(0.05)
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
+
+
+def test_a_sent_message_keeps_no_link_at_rest(checkup, open_day, django_capture_on_commit_callbacks):
+    """The manage link's token lives only in the email: once sent, the outbox row has no text."""
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book_appointment(service=checkup, start=at(open_day, 9), **client_details()).appointment
+    token = manage_token(appointment.reference)
+    message = OutboxMessage.objects.get()
+    assert message.status == OutboxMessage.Status.SENT and token in mail.outbox[0].body
+    assert (message.body_text, message.body_html, message.attachments) == ("", "", [])
+    assert token not in str(list(OutboxMessage.objects.values()))
+
+
+def test_a_message_waiting_for_a_retry_keeps_its_text_until_it_is_sent(
+    checkup, open_day, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.FailingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        book_appointment(service=checkup, start=at(open_day, 9), **client_details())
+    waiting = OutboxMessage.objects.get()
+    assert waiting.status == OutboxMessage.Status.PENDING and waiting.body_text and waiting.attachments
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    deliver_due(now=waiting.next_attempt_at)
+    waiting.refresh_from_db()
+    assert waiting.status == OutboxMessage.Status.SENT and waiting.body_text == "" and len(mail.outbox) == 1

@@ -10,7 +10,9 @@ from privacy.registry import NOT_PERSONAL, REGISTRY, claimed_fields
 def _could_hold_personal_data(field) -> bool:
     if field.is_relation:
         return field.related_model is Customer
-    return isinstance(field, models.CharField | models.TextField | models.JSONField | models.GenericIPAddressField)
+    return isinstance(
+        field, models.CharField | models.TextField | models.JSONField | models.GenericIPAddressField
+    )
 
 
 def _fields_that_could_hold_personal_data() -> dict[str, set[str]]:
@@ -44,7 +46,9 @@ def test_the_registry_names_only_fields_that_exist():
     for label, (names, reason) in NOT_PERSONAL.items():
         assert label in existing and reason, label
         assert names == "*" or names <= existing[label], (label, names - existing[label])
-        assert names == "*" or not names & claimed_fields().get(label, set()), f"{label} both claimed and declared"
+        assert names == "*" or not names & claimed_fields().get(label, set()), (
+            f"{label} both claimed and declared"
+        )
 
 
 def test_each_location_has_a_key_a_title_and_an_explanation():

@@ -18,8 +18,8 @@ from bookings.tokens import manage_token
 from customers.models import Customer
 from privacy.erasure import erase_person
 from privacy.exports import person_data
-from privacy.registry import REGISTRY, Person, claimed_fields, find_everywhere
 from privacy.models import ErasureReceipt
+from privacy.registry import REGISTRY, Person, claimed_fields, find_everywhere
 from tests.factories import at, make_practitioner, make_service, make_staff, next_open_weekday
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("staff_roles")]
