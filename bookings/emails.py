@@ -1,5 +1,5 @@
-"""The emails a booking sends to the client, queued in the outbox inside the transaction of the change;
-reminders and "send my link again"."""
+"""The messages a booking sends to the client — email, and a text message when the client asked for
+them — queued in the outbox inside the transaction of the change; reminders and "send my link again"."""
 
 import logging
 from datetime import datetime, timedelta
@@ -13,11 +13,12 @@ from bookings.ics import appointment_ics, ics_filename
 from bookings.models import Appointment
 from bookings.tokens import current_manage_token
 from inuvet.links import public_url
-from notifications.services import queue_email
+from notifications.services import queue_email, queue_sms
 
 logger = logging.getLogger(__name__)
 
 WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder"}
+BY_SMS = {"booking_confirmed", "booking_moved", "booking_cancelled", "booking_reminder"}
 
 
 def manage_url(appointment: Appointment) -> str:
@@ -57,6 +58,34 @@ def queue_booking_email(appointment: Appointment, kind: str):
             customer=customer,
             reference=appointment.reference,
         )
+
+
+def queue_booking_sms(appointment: Appointment, kind: str):
+    """The text message of `kind`, if the client asked for them: the time, the reference and the link,
+    the service only when it may be named (never the animal, the message or other clinical detail)."""
+    customer = appointment.customer
+    wanted = kind in BY_SMS and (kind != "booking_confirmed" or settings.SMS_CONFIRMATION)
+    if not (wanted and appointment.sms_opt_in and customer is not None and customer.phone):
+        return None
+    with translation.override(appointment.language):
+        service = "" if appointment.service.sms_hide_name else appointment.service.localized_name
+        return queue_sms(
+            kind=kind,
+            to=customer.phone,
+            language=appointment.language,
+            context={
+                "appointment": appointment,
+                "service_name": service,
+                "manage_url": manage_url(appointment),
+            },
+            customer=customer,
+            reference=appointment.reference,
+        )
+
+
+def queue_booking_messages(appointment: Appointment, kind: str) -> list:
+    """The email of `kind` and, when the client asked for them, the text message: those queued."""
+    return [m for m in (queue_booking_email(appointment, kind), queue_booking_sms(appointment, kind)) if m]
 
 
 def queue_staff_notice(appointment: Appointment, kind: str):
@@ -124,6 +153,6 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
                 continue
             appointment.reminded_for = appointment.start
             appointment.save(update_fields=["reminded_for"])
-            queued += queue_booking_email(appointment, "booking_reminder") is not None
+            queued += bool(queue_booking_messages(appointment, "booking_reminder"))
     logger.info("reminders queued=%s", queued)
     return queued

@@ -76,6 +76,13 @@ class Service(models.Model):
         help_text=_("Clients can cancel or move online until this many hours before the start."),
     )
     bookable_online = models.BooleanField(_("bookable online"), default=True)
+    sms_hide_name = models.BooleanField(
+        _("don't name in text messages"),
+        default=False,
+        help_text=_(
+            "Text messages about this service say only “a visit”: for services that reveal health details."
+        ),
+    )
     practitioners = models.ManyToManyField(
         Practitioner, verbose_name=_("practitioners"), related_name="services", blank=True
     )
@@ -242,6 +249,9 @@ class Appointment(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ONLINE)
     message = models.TextField(_("message from the client"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
+    sms_opt_in = models.BooleanField(
+        _("text messages"), default=False, help_text=_("The client asked for them.")
+    )
     manage_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     # SHA-256 of the booking form's one-time key: a replayed form finds its booking instead of making two.
     request_key_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
 from bookings.calendar import bookable_practitioners, load_calendar, local_tz, rules_for
-from bookings.emails import queue_booking_email, queue_staff_notice
+from bookings.emails import queue_booking_messages, queue_staff_notice
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
 from bookings.references import new_reference
 from bookings.tokens import hash_token, manage_token
 from customers.contact import (
+    can_receive_sms,
     has_control_characters,
     normalise_email,
     normalise_name,
@@ -196,6 +197,7 @@ def book_appointment(
     message: str = "",
     source: str = Appointment.Source.ONLINE,
     language: str = "fi",
+    sms_opt_in: bool = False,
     request_key: str | None = None,
     now: datetime | None = None,
 ) -> Booked:
@@ -207,7 +209,7 @@ def book_appointment(
     nothing is written.
 
     Raises:
-        ValidationError: name, phone, email or message is not acceptable.
+        ValidationError: name, phone, email or message is not acceptable (or SMS to a landline).
         NotBookable: the service or practitioner cannot be booked this way.
         OutsideBookingWindow: the time is not one the rules allow.
         SlotTaken: the time is taken (checked again under lock; on PostgreSQL also a constraint).
@@ -219,6 +221,8 @@ def book_appointment(
         raise ValueError("unknown source or language")
     online = source == Appointment.Source.ONLINE
     name, phone, message = normalise_name(name), normalise_phone(phone), _clean_message(message)
+    if sms_opt_in and not can_receive_sms(phone):
+        raise ValidationError(_("Text messages need a mobile number. This number looks like a landline."))
     # Staff may book a phone or walk-in client who has no email address.
     email = normalise_email(email) if online or email.strip() else ""
     if not service.is_active or (online and not service.bookable_online):
@@ -263,10 +267,11 @@ def book_appointment(
                 source=source,
                 message=message,
                 language=language,
+                sms_opt_in=sms_opt_in,
                 request_key_hash=request_key_hash,
             )
             _save_new(appointment)
-            queue_booking_email(appointment, "booking_confirmed")
+            queue_booking_messages(appointment, "booking_confirmed")
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         replayed = _replayed(request_key_hash) if "request_key_hash" in str(error) else None
@@ -347,7 +352,7 @@ def move_appointment(
             appointment.start, appointment.end = start, end
             appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end
             appointment.save()
-            queue_booking_email(appointment, "booking_moved")
+            queue_booking_messages(appointment, "booking_moved")
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
@@ -383,7 +388,7 @@ def cancel_appointment(
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
         appointment.save()
-        queue_booking_email(appointment, "booking_cancelled")
+        queue_booking_messages(appointment, "booking_cancelled")
         if by_client and appointment.start - now <= timedelta(hours=24):
             queue_staff_notice(appointment, "reception_cancellation")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
@@ -411,6 +416,19 @@ def set_appointment_status(*, appointment: Appointment, status: str) -> Appointm
             raise NotChangeable
         appointment.status = status
         appointment.save()
+    return appointment
+
+
+def set_sms_opt_in(*, appointment: Appointment, wanted: bool) -> Appointment:
+    """The client switches text messages about this booking on or off.
+
+    Raises:
+        ValidationError: text messages were asked for a number that cannot receive them.
+    """
+    if wanted and not (appointment.customer and can_receive_sms(appointment.customer.phone)):
+        raise ValidationError(_("Text messages need a mobile number. This number looks like a landline."))
+    appointment.sms_opt_in = wanted
+    appointment.save(update_fields=["sms_opt_in", "updated_at"])
     return appointment
 
 

@@ -72,6 +72,18 @@ def normalise_email(raw: str) -> str:
     return email
 
 
+def can_receive_sms(e164: str) -> bool:
+    """Whether the number is a mobile one (landlines cannot receive text messages)."""
+    try:
+        number = phonenumbers.parse(e164, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }
+
+
 def phone_lookup(raw: str) -> dict:
     """A lookup for stored phones matching what someone typed: the whole number in any format,
     or its last digits (at least four); {} when the text is no phone at all."""

@@ -316,6 +316,27 @@ OUTBOX_KEEP_DAYS = env_int("DJANGO_OUTBOX_KEEP_DAYS", 30, minimum=1, maximum=365
 OUTBOX_DELIVERY = env_str("DJANGO_OUTBOX_DELIVERY", "thread")
 if OUTBOX_DELIVERY not in {"thread", "inline", "cron"}:
     raise ImproperlyConfigured("DJANGO_OUTBOX_DELIVERY must be thread, inline or cron")
+# Text messages (notifications/sms.py): `console` prints that one would go (demo), `memory` keeps
+# them (tests), `gatewayapi` sends through GatewayAPI. Since 2026 Traficom requires every
+# alphanumeric sender ID to be registered in advance (normally through the provider).
+SMS_BACKEND = env_str("DJANGO_SMS_BACKEND", "console")
+if SMS_BACKEND not in {"console", "memory", "gatewayapi"}:
+    raise ImproperlyConfigured("DJANGO_SMS_BACKEND must be console, memory or gatewayapi")
+SMS_API_URL = env_str("DJANGO_SMS_API_URL", "https://gatewayapi.eu")
+SMS_API_TOKEN = env_str("DJANGO_SMS_API_TOKEN")
+SMS_SENDER = env_str("DJANGO_SMS_SENDER", "Inuvet")
+if not (SMS_SENDER.isascii() and SMS_SENDER.isalnum() and len(SMS_SENDER) <= 11) and not (
+    SMS_SENDER.lstrip("+").isdigit() and len(SMS_SENDER.lstrip("+")) <= 15
+):
+    raise ImproperlyConfigured("DJANGO_SMS_SENDER must be up to 11 letters and digits, or a number")
+if SMS_BACKEND == "gatewayapi" and not SMS_API_TOKEN:
+    raise ImproperlyConfigured("DJANGO_SMS_BACKEND=gatewayapi needs DJANGO_SMS_API_TOKEN")
+SMS_TIMEOUT = env_int("DJANGO_SMS_TIMEOUT", 10, minimum=1, maximum=120)
+# The secret of the provider's delivery reports (JWT in X-Gwapi-Signature); empty: not accepted.
+SMS_WEBHOOK_SECRET = env_str("DJANGO_SMS_WEBHOOK_SECRET")
+# A text message confirms a booking too (reminders, moves and cancellations always go when asked).
+SMS_CONFIRMATION = env_bool("DJANGO_SMS_CONFIRMATION", True)
+
 # Reminders go this many hours before the visit (send_reminders, run hourly from cron).
 REMINDER_HOURS_BEFORE = env_int("DJANGO_REMINDER_HOURS_BEFORE", 24, minimum=1, maximum=24 * 7)
 # Where staff notices go: reception hears of online cancellations for the next 24 hours.

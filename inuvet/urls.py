@@ -5,5 +5,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("privacy/", include("privacy.urls")),
+    path("sms/", include("notifications.urls")),
     path("", include("online.urls")),
 ]

@@ -23,6 +23,11 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed, given up")
 
+    class Delivery(models.TextChoices):
+        UNKNOWN = "", _("no report")
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("not delivered")
+
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     kind = models.CharField(_("kind"), max_length=40)
     recipient = models.CharField(_("recipient"), max_length=254, blank=True)
@@ -42,6 +47,12 @@ class OutboxMessage(models.Model):
     last_error = models.CharField(_("last error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The provider's id of a text message, and what its delivery report said (no text kept).
+    provider_ref = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    delivery = models.CharField(
+        _("delivery"), max_length=12, choices=Delivery.choices, blank=True, default=""
+    )
+    delivery_reported_at = models.DateTimeField(_("delivery reported"), null=True, blank=True)
     purged_at = models.DateTimeField(_("content removed"), null=True, blank=True)
 
     objects = OutboxQuerySet.as_manager()

@@ -1,19 +1,15 @@
-"""How a message leaves the building. Callers never know which sender a channel uses.
+"""How a message leaves the building, per channel. `send` returns the provider's id of the message
+(or ""); callers never know which provider a channel uses."""
 
-An SMS provider is one more class with `send(message)` and a line in SENDERS.
-"""
-
-import logging
-
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from notifications.models import OutboxMessage
-
-logger = logging.getLogger(__name__)
+from notifications.sms import Sms, provider
 
 
 class EmailSender:
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutboxMessage) -> str:
         email = EmailMultiAlternatives(
             subject=message.subject, body=message.body_text, to=[message.recipient]
         )
@@ -21,19 +17,26 @@ class EmailSender:
             email.attach_alternative(message.body_html, "text/html")
         for attachment in message.attachments:
             email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+        email.extra_headers["Auto-Submitted"] = "auto-generated"
         email.send(fail_silently=False)
+        return ""
 
 
-class ConsoleSender:
-    """Prints nothing personal: for channels without a provider yet (SMS)."""
-
-    def send(self, message: OutboxMessage) -> None:
-        logger.info("message %s (%s) would be sent on %s", message.pk, message.kind, message.channel)
+class SmsSender:
+    def send(self, message: OutboxMessage) -> str:
+        return provider().send(
+            Sms(
+                to=message.recipient,
+                text=message.body_text,
+                sender=settings.SMS_SENDER,
+                reference=str(message.pk),
+            )
+        )
 
 
 SENDERS = {
     OutboxMessage.Channel.EMAIL: EmailSender(),
-    OutboxMessage.Channel.SMS: ConsoleSender(),
+    OutboxMessage.Channel.SMS: SmsSender(),
 }
 
 

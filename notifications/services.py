@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from notifications.models import OutboxMessage
 from notifications.senders import sender_for
+from notifications.sms import SmsRejected
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,13 @@ RETRY_DELAYS = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 720)]
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_FOR = timedelta(minutes=5)
 # Errors that another attempt cannot fix: the message is given up at once.
-PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, ValueError, UnicodeError)
+PERMANENT_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    SmsRejected,
+    ValueError,
+    UnicodeError,
+)
 
 
 def queue_message(
@@ -102,6 +109,37 @@ def queue_email(
     )
 
 
+def queue_sms(
+    *, kind: str, to: str, language: str, context: dict, customer=None, reference: str = ""
+) -> OutboxMessage:
+    """Render `notifications/sms/<kind>.txt` in the language and queue it as a text message."""
+    with translation.override(language):
+        text = " ".join(
+            render_to_string(
+                f"notifications/sms/{kind}.txt", {"practice": settings.PRACTICE, **context}
+            ).split()
+        )
+    return queue_message(
+        kind=kind,
+        recipient=to,
+        subject="",
+        text=text,
+        customer=customer,
+        reference=reference,
+        channel=OutboxMessage.Channel.SMS,
+    )
+
+
+def record_delivery(*, provider_ref: str, delivered: bool, at: datetime) -> int:
+    """A provider's delivery report of a text message; how many messages it concerned (0 or 1)."""
+    if not provider_ref:
+        return 0
+    delivery = OutboxMessage.Delivery.DELIVERED if delivered else OutboxMessage.Delivery.UNDELIVERED
+    return OutboxMessage.objects.filter(channel=OutboxMessage.Channel.SMS, provider_ref=provider_ref).update(
+        delivery=delivery, delivery_reported_at=at
+    )
+
+
 def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
     """Send one due message if no other sender holds it. True when it went out now."""
     now = now or timezone.now()
@@ -111,7 +149,7 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
         return False
     message = OutboxMessage.objects.get(pk=message_id)
     try:
-        sender_for(message.channel).send(message)
+        provider_ref = sender_for(message.channel).send(message) or ""
     except Exception as error:  # noqa: BLE001 - whatever the backend raises, the message waits
         _record_failure(message, error, now)
         return False
@@ -120,6 +158,7 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> bool:
         sent_at=now,
         attempts=F("attempts") + 1,
         claimed_until=None,
+        provider_ref=provider_ref[:64],
         **CONTENT_GONE,
     )
     logger.info("message sent id=%s kind=%s", message.pk, message.kind)

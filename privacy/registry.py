@@ -434,8 +434,8 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
     "privacy.ErasureLedgerEntry": ("*", "keyed hashes that cannot be turned back into values"),
     "privacy.VerificationLink": ({"token_hash"}, "a hash of a one-time token"),
     "notifications.OutboxMessage": (
-        {"channel", "kind", "reference", "status", "last_error"},
-        "codes; errors keep only the exception's class",
+        {"channel", "kind", "reference", "status", "last_error", "provider_ref", "delivery"},
+        "codes, the provider's id of a text; errors keep only the exception's class",
     ),
     "sessions.Session": ({"session_key"}, "a random key"),
     "auditlog.LogEntry": ({"object_pk", "object_id", "cid", "actor_email"}, "keys; the staff member acting"),

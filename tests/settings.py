@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast use
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STAFF_REQUIRE_2FA = False  # tests/test_two_factor.py turns it on
 OUTBOX_DELIVERY = "inline"  # emails are in mail.outbox when the request returns
+SMS_BACKEND = "memory"  # text messages are in notifications.sms.provider().sent
 # Static files straight from the source folders: no collectstatic before a test run.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -14,8 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Appointment
+from bookings.services import set_sms_opt_in
 from bookings.tokens import manage_token
 from customers.models import Customer
+from notifications.models import OutboxMessage
 from privacy.erasure import erase_person
 from privacy.exports import person_data
 from privacy.models import ErasureReceipt
@@ -107,7 +109,8 @@ def drive_the_person_through_everything(settings) -> Appointment:
     appointment = Appointment.objects.get(customer__email=EMAIL.lower())
     token = manage_token(appointment.reference)
 
-    # The client moves the booking and opens the manage page and the calendar file.
+    # The client asks for text messages, moves the booking and opens the manage page.
+    set_sms_opt_in(appointment=appointment, wanted=True)
     move = {"reference": appointment.reference, "token": token, "start": at(day, 13)}
     client.post(reverse("online:manage_move_confirm", kwargs=move))
     client.get(reverse("online:manage", args=[appointment.reference, token]))
@@ -136,6 +139,7 @@ def drive_the_person_through_everything(settings) -> Appointment:
     export = office.post(reverse("admin:privacy_export"), {"customers": [appointment.customer_id]})
     assert export["Content-Type"] == "application/zip", (export.status_code, export.content[:300])
     assert mail.outbox, "emails were sent"
+    assert OutboxMessage.objects.filter(channel="sms", recipient=PHONE_E164).exists(), "a text was sent"
     return appointment
 
 
