@@ -19,6 +19,7 @@ from bookings.tokens import current_manage_token
 from customers.forms import ContactCleaning, email_field
 from customers.models import Customer
 from inuvet import ratelimit
+from inuvet.background import after_response
 from privacy.exports import zip_download
 from privacy.models import DataSubjectRequest, VerificationLink
 from privacy.services import (
@@ -71,7 +72,8 @@ def request_data(request):
     """Ask for one's data by email. The answer is the same whether or not we hold any."""
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        send_verification_link(email=form.cleaned_data["email"], language=get_language())
+        # Whether we hold data for the address is found out after the response: same time either way.
+        after_response(send_verification_link, email=form.cleaned_data["email"], language=get_language())
         return render(request, "privacy/request_sent.html")
     return render(request, "privacy/request.html", {"form": form})
 

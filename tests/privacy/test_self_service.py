@@ -196,3 +196,47 @@ def test_expired_verification_links_are_removed_by_the_daily_command():
     out = StringIO()
     call_command("privacy_deadlines", stdout=out)
     assert list(VerificationLink.objects.all()) == [fresh] and "removed: 1" in out.getvalue()
+
+
+def test_asking_for_ones_data_answers_the_same_whether_or_not_data_exists(
+    client, booked, settings, monkeypatch
+):
+    """Same status, same page, same database work: what is found is handled after the response."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from privacy import views
+
+    settings.OUTBOX_DELIVERY = "thread"
+    email_on_record = booked[0].customer.email
+    handed_over = []
+    monkeypatch.setattr(views, "after_response", lambda function, **kwargs: handed_over.append(kwargs))
+    answers = []
+    for email in (email_on_record, "nobody-here@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(reverse("privacy:request"), {"email": email})
+        # The page names no address; CSRF tokens are masked afresh on every page.
+        page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+        answers.append((response.status_code, page, [q["sql"].replace(email, "?") for q in queries]))
+    assert answers[0] == answers[1]
+    assert [kwargs["email"] for kwargs in handed_over] == [email_on_record, "nobody-here@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_link_is_sent_after_the_response_when_data_exists(client, settings):
+    import time
+
+    from django.core import mail
+
+    settings.OUTBOX_DELIVERY = "thread"
+    make_customer(email="after@example.com")
+    response = client.post(reverse("privacy:request"), {"email": "after@example.com"})
+    assert response.status_code == 200
+    for _ in range(100):
+        if mail.outbox:
+            break
+        time.sleep(0.05)
+    assert [m.to for m in mail.outbox] == [["after@example.com"]]
+    client.post(reverse("privacy:request"), {"email": "nobody-at-all@example.com"})
+    time.sleep(0.5)
+    assert len(mail.outbox) == 1
