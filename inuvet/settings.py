@@ -380,6 +380,12 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     return limit, window
 
 
+# A proof-of-work challenge on the booking form (online/proof_of_work.py): `auto` asks it of an
+# address, or of everyone, past the thresholds; `always`; or `off`.
+PROOF_OF_WORK = env_str("DJANGO_PROOF_OF_WORK", "auto")
+if PROOF_OF_WORK not in {"auto", "always", "off"}:
+    raise ImproperlyConfigured("DJANGO_PROOF_OF_WORK must be auto, always or off")
+
 # Per client IP; DJANGO_RATE_LIMITS=off switches them off (load tests).
 RATE_LIMITS_ENABLED = env_bool("DJANGO_RATE_LIMITS", True)
 RATE_LIMITS = {
