@@ -13,6 +13,7 @@ _PATTERNS = [
     # The secret part of a manage link and of a one-time privacy link.
     (re.compile(r"(/manage/[A-Za-z0-9]{6}/)[a-z2-7]{8,}"), r"\1[token]"),
     (re.compile(r"(/privacy/verify/)[^/\s\"']+"), r"\1[token]"),
+    (re.compile(r"(/waitlist/(?:offer|leave)/)[^/\s\"']+"), r"\1[token]"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<![\w.])\+?\d[\d ()-]{6,}\d(?![\w.])"), "[number]"),
 ]

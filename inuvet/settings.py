@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "customers",
     "notifications",
     "bookings",
+    "waitlist",
     "privacy",
     "online",
     "frontdesk",

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from online import converters, manage, views
+from online import converters, manage, views, waitlist
 
 # URL parts of the client's pages: a slot's start, the practitioner choice, a booking's link.
 register_converter(converters.SlotStartConverter, "slot")
@@ -24,4 +24,7 @@ urlpatterns = [
     path(link + "data/", manage.manage_export, name="manage_export"),
     path(link + "consent/", manage.manage_withdraw_consent, name="manage_consent"),
     path(link + "erase/", manage.manage_erase, name="manage_erase"),
+    path("waitlist/<int:service_id>/", waitlist.waitlist_join, name="waitlist_join"),
+    path("waitlist/offer/<str:token>/", waitlist.waitlist_offer, name="waitlist_offer"),
+    path("waitlist/leave/<str:token>/", waitlist.waitlist_leave, name="waitlist_leave"),
 ]

@@ -25,6 +25,7 @@ from customers.contact import format_phone
 from customers.models import Customer
 from notifications.models import OutboxMessage
 from privacy.models import ConsentRecord, DataSubjectRequest, VerificationLink
+from waitlist.models import WaitlistEntry
 
 ERASED = "•••"
 
@@ -291,6 +292,38 @@ class VerificationLinks(Location):
         return VerificationLink.objects.filter(pk__in=[v.pk for v in rows]).delete()[0]
 
 
+class WaitingList(Location):
+    key = "waiting_list"
+    title = _("Waiting list")
+    explanation = _("Times you asked us to tell you about if they free up.")
+    personal_fields = {"waitlist.WaitlistEntry": {"name", "phone", "email", "replaces"}}
+
+    def find(self, person, found):
+        return list(
+            WaitlistEntry.objects.filter(Q(email__in=person.emails) | Q(phone__in=person.phones))
+            .select_related("service")
+            .order_by("created_at", "pk")
+        )
+
+    def export(self, rows):
+        return [
+            {
+                "service": e.service.localized_name,
+                "from": e.first_day.isoformat(),
+                "until": e.last_day.isoformat(),
+                "name": e.name,
+                "phone": e.phone,
+                "email": e.email,
+                "text_messages": e.sms_opt_in,
+                "joined": when(e.created_at),
+            }
+            for e in rows
+        ]
+
+    def erase(self, rows, person):
+        return WaitlistEntry.objects.filter(pk__in=[e.pk for e in rows]).delete()[0]
+
+
 class SignInRecords(Location):
     key = "sign_in_records"
     title = _("Staff sign-in attempts with your details as the user name")
@@ -412,6 +445,7 @@ REGISTRY: list[Location] = [
     Requests(),
     Messages(),
     VerificationLinks(),
+    WaitingList(),
     SignInRecords(),
     Sessions(),
     AuditEntries(),
@@ -438,6 +472,8 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
         "codes, the provider's id of a text; errors keep only the exception's class",
     ),
     "sessions.Session": ({"session_key"}, "a random key"),
+    "waitlist.WaitlistEntry": ({"language", "token_hash"}, "a code; a hash of the link's token"),
+    "waitlist.WaitlistOffer": ("*", "a time offered: no person; the token is hashed"),
     "auditlog.LogEntry": ({"object_pk", "object_id", "cid", "actor_email"}, "keys; the staff member acting"),
     "auth.User": ("*", "staff accounts: the register is of clients"),
     "auth.Group": ("*", "roles"),

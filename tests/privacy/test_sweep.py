@@ -23,6 +23,7 @@ from privacy.exports import person_data
 from privacy.models import ErasureReceipt
 from privacy.registry import REGISTRY, Person, claimed_fields, find_everywhere
 from tests.factories import at, make_practitioner, make_service, make_staff, next_open_weekday
+from waitlist.models import WaitlistEntry
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("staff_roles")]
 
@@ -119,6 +120,13 @@ def drive_the_person_through_everything(settings) -> Appointment:
     client.post(taken_path, {**details, "request_key": "abandoned-attempt"})
     assert client.session.get("booking_draft", {}).get("name") == NAME
     client.post(reverse("privacy:request"), {"email": EMAIL})
+    # They join the waiting list for an earlier time.
+    client.post(
+        reverse("online:waitlist_join", args=[service.pk]),
+        {"first_day": day.isoformat(), "last_day": day.isoformat(), "name": NAME, "phone": PHONE_TYPED,
+         "email": EMAIL},
+    )  # fmt: skip
+    assert WaitlistEntry.objects.filter(email=EMAIL.lower()).exists()
 
     # Staff: a failed sign-in with the client's email as user name; reception views and edits.
     Client().post(reverse("admin:login"), {"username": EMAIL, "password": "not-a-password"})

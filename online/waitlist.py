@@ -1,0 +1,119 @@
+"""The waiting list's pages: join ("tell me if a time frees up"), an offer's page (book it), leave."""
+
+from datetime import timedelta
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from bookings.calendar import bookable_practitioners
+from bookings.models import Service
+from bookings.services import BookingError
+from customers.forms import ContactCleaning, email_field, name_field, phone_field
+from inuvet import ratelimit
+from online.manage import appointment_manage_url
+from waitlist.services import WaitlistError, book_from_offer, find_offer, join_waitlist, leave_waitlist
+
+
+class WaitlistForm(ContactCleaning, forms.Form):
+    practitioner = forms.ModelChoiceField(
+        label=_("Practitioner"), queryset=None, required=False, empty_label=_("Any practitioner")
+    )
+    first_day = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    last_day = forms.DateField(
+        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    name = name_field()
+    phone = phone_field()
+    email = email_field(help_text=_("Free times are sent here."))
+    sms_opt_in = forms.BooleanField(label=_("Send them to me by text message too"), required=False)
+
+    def __init__(self, *args, service: Service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].queryset = bookable_practitioners(service)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("booking")
+def waitlist_join(request, service_id: int):
+    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    today = timezone.localdate()
+    form = WaitlistForm(
+        request.POST or None,
+        service=service,
+        initial={"first_day": today + timedelta(days=1), "last_day": today + timedelta(days=14)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            joined = join_waitlist(
+                service=service,
+                practitioner=data["practitioner"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                sms_opt_in=data["sms_opt_in"],
+                language=get_language(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except WaitlistError as error:
+            form.add_error(None, error.message)
+        else:
+            return render(request, "online/waitlist_joined.html", {"entry": joined.entry})
+    status = 400 if form.errors else 200
+    return render(request, "online/waitlist_join.html", {"form": form, "service": service}, status=status)
+
+
+def _offer_or_404(request, token: str):
+    if ratelimit.over_limit(request, "manage"):
+        return None, ratelimit.too_many_requests(request)
+    offer = find_offer(token)
+    if offer is None:
+        ratelimit.count(request, "manage")
+        raise Http404
+    return offer, None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request, token: str):
+    """The offered time, and a button that books it (a GET must book nothing: mail scanners open links)."""
+    offer, refusal = _offer_or_404(request, token)
+    if refusal:
+        return refusal
+    if request.method == "POST":
+        try:
+            booked = book_from_offer(token=token)
+        except (BookingError, WaitlistError) as error:
+            return render(
+                request, "online/waitlist_taken.html", {"offer": offer, "message": error.message}, status=409
+            )
+        return redirect(appointment_manage_url(booked.appointment))
+    return render(request, "online/waitlist_offer.html", {"offer": offer})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def waitlist_leave(request, token: str):
+    if request.method == "POST":
+        left = leave_waitlist(token=token)
+        if not left:
+            ratelimit.count(request, "manage")
+        return render(request, "online/waitlist_left.html", {"left": left})
+    return render(request, "online/waitlist_leave.html")
