@@ -34,6 +34,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import loadgen  # noqa: E402
+import rush  # noqa: E402
 
 PYTHON = sys.executable
 STARTED = time.monotonic()
@@ -257,6 +258,7 @@ class SizeResult:
     post_outcomes: dict = field(default_factory=dict)
     race: dict = field(default_factory=dict)
     verify: dict = field(default_factory=dict)
+    rush: dict = field(default_factory=dict)
     peak_rss_kb: int = 0
     rss_kb: list = field(default_factory=list)
     worker_boots: int = 0
@@ -378,6 +380,24 @@ def measure_backend(args, backend: Backend, work: Path, bare: Server) -> list[Si
         r.tracebacks += racer.tracebacks
         r.first_traceback = r.first_traceback or racer.first_traceback
         r.verify = appside(r.env, "verify", "--plan", str(r.plan_path))
+
+    if args.rush_clients:
+        r = results[-1]
+        log(
+            f"{backend.name} {label(r.size)}: the opening rush ({args.rush_clients} clients in {args.rush_seconds} s)"
+        )
+        with Server(r.env, work / f"gunicorn-rush-{r.tag}.log", workers=2) as server:
+            picker = rush.one_practitioners_picker(server.port, r.plan["paths"]["picker"])
+            outcome = rush.opening_rush(
+                server.port, picker, clients=args.rush_clients, seconds=args.rush_seconds, tag=f"{r.tag}rush"
+            )
+        r.rush = outcome.summary() | {
+            "picker": picker,
+            "tracebacks": server.tracebacks,
+            "overlapping_upcoming": appside(r.env, "verify", "--plan", str(r.plan_path))[
+                "overlapping_upcoming"
+            ],
+        }
 
     if args.profile:
         r = results[-1]
@@ -676,6 +696,53 @@ def write_report(args, info: dict, sections: list[tuple[Backend, list[SizeResult
                 )
         lines.append("")
 
+        # The opening rush
+        x = by[large].rush
+        if x:
+            lines += [
+                "### The opening rush",
+                "",
+                f"{x['clients']} distinct clients (own sessions and CSRF tokens) arrive evenly within {x['seconds']:.0f} s "
+                f"at gunicorn `-w 2` ({label(large)} appointments); each loads the start page, one practitioner's "
+                f"picker twice (`{x['picker']}`) and the details form of one of the week's first free times, and "
+                "posts the booking. Whoever lost the time follows the redirect back to the picker, which must no "
+                f"longer offer it. All done in {x['elapsed']:.1f} s.",
+                "",
+                "| Step | Requests | p50 ms | p95 ms | p99 ms | over 2 s |",
+                "|---|---|---|---|---|---|",
+            ]
+            for step, row in x["steps"].items():
+                if row["requests"]:
+                    lines.append(
+                        f"| {step} | {row['requests']} | {fmt_ms(row['p50'])} | {fmt_ms(row['p95'])} "
+                        f"| {fmt_ms(row['p99'])} | {row['slow']} |"
+                    )
+            get_p99 = max(
+                (
+                    row["p99"]
+                    for step, row in x["steps"].items()
+                    if row["requests"] and step != "booking POST"
+                ),
+                default=0,
+            )
+            post_p99 = x["steps"]["booking POST"]["p99"] or 0
+            lines += [
+                "",
+                f"Outcomes: {x['outcomes']}. Unexpected answers: {x['errors'] or 'none'}. Server errors: "
+                f"{x['server_errors']}; tracebacks in the log: {x['tracebacks']}. Double bookings (overlapping "
+                f"upcoming appointments of one practitioner): {x['overlapping_upcoming']}. A lost time still "
+                f"offered right after: {x['stale']}.",
+                "",
+                "| Target | Measured | |",
+                "|---|---|---|",
+                f"| p99 of every GET under 1 s | {get_p99:.0f} ms | {verdict(get_p99 < 1000)} |",
+                f"| p99 of the booking POST under 2 s | {post_p99:.0f} ms | {verdict(post_p99 < 2000)} |",
+                f"| 0 server errors | {x['server_errors']} | {verdict(x['server_errors'] == 0 and not x['tracebacks'])} |",
+                f"| 0 double bookings | {x['overlapping_upcoming']} | {verdict(x['overlapping_upcoming'] == 0)} |",
+                f"| no stale time offered after a loss | {x['stale']} | {verdict(x['stale'] == 0)} |",
+                "",
+            ]
+
         # Memory
         lines += [
             "### Memory",
@@ -742,6 +809,8 @@ def main() -> None:
     parser.add_argument("--race-ten", type=int, default=500, help="attempts at ten slots")
     parser.add_argument("--race-workers", type=int, default=4)
     parser.add_argument("--race-threads", type=int, default=4)
+    parser.add_argument("--rush-clients", type=int, default=300, help="the opening rush (0: skip it)")
+    parser.add_argument("--rush-seconds", type=float, default=10, help="the window the rush arrives in")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--profile", action="store_true", help="also profile the largest size (bench/profiles/)"
