@@ -25,12 +25,26 @@ errorlog = "-"
 
 
 class RedactingLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):
-        from inuvet.logs import redact
+    """gunicorn's logger without personal data, and one that never raises: gunicorn calls it on
+    its error path with whatever it has (no URL for a request it could not parse), and an
+    exception there would end the worker."""
 
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = redact(atoms["U"])
-        return atoms
+    def setup(self, cfg):
+        from inuvet.logs import RedactingFilter
+
+        super().setup(cfg)
+        self.error_log.addFilter(RedactingFilter())
+
+    def atoms(self, resp, req, environ, request_time):
+        from inuvet.logs import access_atoms
+
+        return access_atoms(resp, environ, request_time)
+
+    def access(self, resp, req, environ, request_time):
+        try:
+            super().access(resp, req, environ, request_time)
+        except Exception:  # no log line is worth a worker
+            self.error("Access log line could not be written")
 
 
 logger_class = RedactingLogger
