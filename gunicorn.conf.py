@@ -48,3 +48,20 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    """Before serving, each worker runs the app's start-up checks (inuvet/checks.py): static
+    files that were never collected stop the server now, with the reason, not at the first page."""
+    import sys
+
+    from django.core.checks import run_checks
+    from gunicorn.arbiter import Arbiter
+
+    from inuvet.checks import STARTUP
+
+    errors = [error for error in run_checks(tags=[STARTUP]) if error.is_serious()]
+    for error in errors:
+        worker.log.error("Cannot start: %s", error)
+    if errors:
+        sys.exit(Arbiter.WORKER_BOOT_ERROR)  # the master stops instead of starting new workers

@@ -4,6 +4,8 @@ With no environment at all the app runs on SQLite under var/ with DEBUG off; pro
 additionally needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. See README.md for every variable.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -134,12 +136,18 @@ BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-# Content Security Policy (django-csp): our own scripts and styles only, nothing inline.
+# Content Security Policy (django-csp): our own scripts and styles only, nothing inline but the
+# error pages' stylesheet, allowed by its hash (they must render when static files do not).
+ERROR_PAGE_STYLE_HASH = "'sha256-{}'".format(
+    base64.b64encode(
+        hashlib.sha256((BASE_DIR / "templates" / "error_page.css").read_bytes()).digest()
+    ).decode()
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, ERROR_PAGE_STYLE_HASH],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
