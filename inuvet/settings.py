@@ -243,13 +243,16 @@ else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "inuvet.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate-limit counters (inuvet/ratelimit.py) are shared by every worker: in a table of the default
+# database, or in Redis when DJANGO_CACHE_URL is set (several app servers; Django's cache too).
 CACHE_URL = env_str("DJANGO_CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
-    raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// URL (or unset for local memory)")
+    raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// URL (or unset: the database)")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATE_LIMIT_STORAGE = CACHE_URL or "database"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -367,11 +370,13 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
     return limit, window
 
 
-# Per client IP; DJANGO_RATE_LIMITS=off switches them off (load tests).
+# Sliding windows, per client address (per link for "manage_action"); DJANGO_RATE_LIMITS=off
+# switches them off (load tests). "manage" counts wrong manage and privacy links only.
 RATE_LIMITS_ENABLED = env_bool("DJANGO_RATE_LIMITS", True)
 RATE_LIMITS = {
     "booking": env_rate("DJANGO_RATE_LIMIT_BOOKING", "30/3600"),
     "manage": env_rate("DJANGO_RATE_LIMIT_MANAGE", "30/3600"),
+    "manage_action": env_rate("DJANGO_RATE_LIMIT_MANAGE_ACTIONS", "20/3600"),
     "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
 }
 
