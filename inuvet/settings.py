@@ -418,6 +418,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address under the same proxy rule as the rate limits: behind our own proxy, the
+# one it appended to X-Forwarded-For (not the proxy's own, which would lock everyone out).
+AXES_CLIENT_IP_CALLABLE = "inuvet.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"

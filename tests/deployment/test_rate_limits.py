@@ -1,15 +1,26 @@
-"""Rate limits hold as README.md states them against a real gunicorn with two workers: counted
-once for the whole machine (not per worker), per client address, in a sliding window (no double
-allowance where two fixed windows meet). On the default storage (the database) and on Redis."""
+"""Per-client limits hold as README.md states them against a real gunicorn with two workers:
+counted once for the whole machine (not per worker), per client address, in a sliding window (no
+double allowance where two fixed windows meet), on the default storage (the database) and on
+Redis; a valid manage link is always served; behind the proxy, sign-in lockouts are per client."""
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from axes.models import AccessFailureLog
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from bookings.tokens import manage_token
-from tests.factories import at, make_appointment, make_practitioner, make_service, next_open_weekday
+from inuvet import roles
+from tests.factories import (
+    at,
+    make_appointment,
+    make_practitioner,
+    make_service,
+    make_staff,
+    next_open_weekday,
+)
 from tests.servers import Gunicorn, collected_static
 from tests.webclient import Visitor
 
@@ -133,3 +144,27 @@ def test_a_valid_manage_link_is_always_served_and_its_changes_are_limited_per_li
     assert guesses == [404] * 5 + [429] * 3, log[-3000:]
     assert opened == [200] * 4, log[-3000:]
     assert changes == [302, 302, 302, 429], log[-3000:]  # per link, whichever address sends them
+
+
+def test_behind_the_proxy_one_clients_wrong_passwords_lock_only_that_client(tmp_path_factory, staff_roles):
+    user = make_staff("reception", roles.RECEPTION)
+    hasher = PBKDF2PasswordHasher()  # the servers run the production hashers, not the tests' MD5
+    user.password = hasher.encode("correct-horse-battery", hasher.salt(), iterations=1000)
+    user.save()
+    with Gunicorn(
+        collected_static(tmp_path_factory.mktemp("static")), workers=2, threads=1, DJANGO_BEHIND_PROXY="on"
+    ) as server:
+        typist, colleague = Visitor(server.url, ip="203.0.113.7"), Visitor(server.url, ip="198.51.100.4")
+
+        def sign_in(visitor, password):
+            _, _, page = visitor.get("/admin/login/")
+            fields = {"username": "reception", "password": password}
+            return visitor.post_form("/admin/login/", page, fields)[0]
+
+        typos = [sign_in(typist, "wrong-password") for _ in range(5)]
+        locked = sign_in(typist, "correct-horse-battery")
+        signed_in = sign_in(colleague, "correct-horse-battery")
+        log = server.output
+
+    assert (typos, locked, signed_in) == ([200] * 4 + [429], 429, 302), log[-3000:]
+    assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
