@@ -55,9 +55,12 @@ def post_worker_init(worker):
     files that were never collected stop the server now, with the reason, not at the first page."""
     import sys
 
+    from django.apps import apps
     from django.core.checks import run_checks
     from gunicorn.arbiter import Arbiter
 
+    if not apps.is_installed("inuvet"):
+        return  # another Django site served with this file (bench/baresite)
     from inuvet.checks import STARTUP
 
     errors = [error for error in run_checks(tags=[STARTUP]) if error.is_serious()]
