@@ -25,12 +25,46 @@ errorlog = "-"
 
 
 class RedactingLogger(Logger):
-    def atoms(self, resp, req, environ, request_time):
-        from inuvet.logs import redact
+    """gunicorn's logger without personal data, and one that never raises: gunicorn calls it on
+    its error path with whatever it has (no URL for a request it could not parse), and an
+    exception there would end the worker."""
 
-        atoms = super().atoms(resp, req, environ, request_time)
-        atoms["U"] = redact(atoms["U"])
-        return atoms
+    def setup(self, cfg):
+        from inuvet.logs import RedactingFilter
+
+        super().setup(cfg)
+        self.error_log.addFilter(RedactingFilter())
+
+    def atoms(self, resp, req, environ, request_time):
+        from inuvet.logs import access_atoms
+
+        return access_atoms(resp, environ, request_time)
+
+    def access(self, resp, req, environ, request_time):
+        try:
+            super().access(resp, req, environ, request_time)
+        except Exception:  # no log line is worth a worker
+            self.error("Access log line could not be written")
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker):
+    """Before serving, each worker runs the app's start-up checks (inuvet/checks.py): static
+    files that were never collected stop the server now, with the reason, not at the first page."""
+    import sys
+
+    from django.apps import apps
+    from django.core.checks import run_checks
+    from gunicorn.arbiter import Arbiter
+
+    if not apps.is_installed("inuvet"):
+        return  # another Django site served with this file (bench/baresite)
+    from inuvet.checks import STARTUP
+
+    errors = [error for error in run_checks(tags=[STARTUP]) if error.is_serious()]
+    for error in errors:
+        worker.log.error("Cannot start: %s", error)
+    if errors:
+        sys.exit(Arbiter.WORKER_BOOT_ERROR)  # the master stops instead of starting new workers

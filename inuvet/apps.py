@@ -11,3 +11,6 @@ class InuvetConfig(AppConfig):
 
     name = "inuvet"
     verbose_name = "Inuvet"
+
+    def ready(self):
+        from inuvet import checks  # noqa: F401  (registers the start-up checks)

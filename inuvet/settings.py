@@ -4,6 +4,8 @@ With no environment at all the app runs on SQLite under var/ with DEBUG off; pro
 additionally needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. See README.md for every variable.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -134,12 +136,18 @@ BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
-# Content Security Policy (django-csp): our own scripts and styles only, nothing inline.
+# Content Security Policy (django-csp): our own scripts and styles only, nothing inline but the
+# error pages' stylesheet, allowed by its hash (they must render when static files do not).
+ERROR_PAGE_STYLE_HASH = "'sha256-{}'".format(
+    base64.b64encode(
+        hashlib.sha256((BASE_DIR / "templates" / "error_page.css").read_bytes()).digest()
+    ).decode()
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        "style-src": [SELF, ERROR_PAGE_STYLE_HASH],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -236,13 +244,16 @@ else:
     DATABASES = {"default": sqlite_database(VAR_DIR / "inuvet.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate-limit counters (inuvet/ratelimit.py) are shared by every worker: in a table of the default
+# database, or in Redis when DJANGO_CACHE_URL is set (several app servers; Django's cache too).
 CACHE_URL = env_str("DJANGO_CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 elif CACHE_URL:
-    raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// URL (or unset for local memory)")
+    raise ImproperlyConfigured("DJANGO_CACHE_URL must be a redis:// URL (or unset: the database)")
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RATE_LIMIT_STORAGE = CACHE_URL or "database"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -387,11 +398,13 @@ PROOF_OF_WORK = env_str("DJANGO_PROOF_OF_WORK", "auto")
 if PROOF_OF_WORK not in {"auto", "always", "off"}:
     raise ImproperlyConfigured("DJANGO_PROOF_OF_WORK must be auto, always or off")
 
-# Per client IP; DJANGO_RATE_LIMITS=off switches them off (load tests).
+# Sliding windows, per client address (per link for "manage_action"); DJANGO_RATE_LIMITS=off
+# switches them off (load tests). "manage" counts wrong manage and privacy links only.
 RATE_LIMITS_ENABLED = env_bool("DJANGO_RATE_LIMITS", True)
 RATE_LIMITS = {
     "booking": env_rate("DJANGO_RATE_LIMIT_BOOKING", "30/3600"),
     "manage": env_rate("DJANGO_RATE_LIMIT_MANAGE", "30/3600"),
+    "manage_action": env_rate("DJANGO_RATE_LIMIT_MANAGE_ACTIONS", "20/3600"),
     "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
 }
 
@@ -433,6 +446,9 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 AXES_FAILURE_LIMIT = env_int("DJANGO_AXES_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address under the same proxy rule as the rate limits: behind our own proxy, the
+# one it appended to X-Forwarded-For (not the proxy's own, which would lock everyone out).
+AXES_CLIENT_IP_CALLABLE = "inuvet.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"

@@ -45,25 +45,32 @@ def appointment_manage_url(appointment: Appointment) -> str:
 
 
 def with_manage_link(view):
-    """Open the booking of the link, or 404. Wrong links are counted per client and limited.
+    """Open the booking of the link, or 404.
 
-    A right and a wrong token take the same path: one lookup by reference, one constant-time
-    comparison of hashes.
+    A valid link is always served: only wrong ones count against the client's address, and
+    past its allowance they answer 429 instead of 404 (so a neighbour's guessing never locks
+    an owner out of their booking). Changes through a valid link (POSTs) have their own
+    allowance per link, whoever sends them. A right and a wrong token take the same path: one
+    lookup by reference, one constant-time comparison of hashes.
     """
 
     @wraps(view)
     @never_cache
     def wrapped(request, reference: str, token: str, *args, **kwargs):
-        if ratelimit.over_limit(request, "manage"):
-            return ratelimit.too_many_requests(request)
         appointment = (
             Appointment.objects.select_related("service", "practitioner", "customer")
             .filter(reference=reference)
             .first()
         )
         if not token_matches(token, appointment.manage_token_hash if appointment else None):
-            ratelimit.count(request, "manage")
+            wait = ratelimit.try_use(request, "manage")
+            if wait:
+                return ratelimit.too_many_requests(request, wait)
             raise Http404
+        if request.method == "POST":
+            wait = ratelimit.try_use(request, "manage_action", who=f"link:{appointment.reference}")
+            if wait:
+                return ratelimit.too_many_requests(request, wait)
         return view(request, appointment, token, *args, **kwargs)
 
     return wrapped

@@ -69,3 +69,91 @@ def test_a_full_booking_and_erasure_logs_no_personal_data_or_secrets(
     assert all(json.loads(line)["message"] is not None for line in lines)  # one JSON object per line
     for secret in ("Lokki", "Sentinelli", "lokki.sentinel", "321 6549", "3216549", "Vakoilija", token):
         assert secret not in output, (secret, [line for line in lines if secret in line][:3])
+
+
+# gunicorn's access and error logs (gunicorn.conf.py) --------------------------------------------
+
+
+def gunicorn_logger():
+    """The product's gunicorn logger class, loaded from gunicorn.conf.py as gunicorn loads it."""
+    import runpy
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    return conf["RedactingLogger"](cfg)
+
+
+@pytest.mark.parametrize(
+    "resp, environ, request_time",
+    [
+        (None, None, None),
+        (object(), {}, object()),
+        (type("R", (), {"status": None, "sent": None})(), {"PATH_INFO": None, "REQUEST_METHOD": None}, None),
+        (type("R", (), {"status": 400, "sent": "x"})(), {"PATH_INFO": b"/\xff", "REQUEST_METHOD": 7}, 3),
+        (type("R", (), {"status": "400 Bad Request"})(), "not a mapping", "no time"),
+    ],
+)
+def test_the_access_logger_never_raises_whatever_gunicorns_error_path_hands_it(
+    resp, environ, request_time, capsys
+):
+    logger = gunicorn_logger()
+    logger.access(resp, None, environ, request_time)
+    assert logger.atoms(resp, None, environ, request_time)["U"]  # "-" when there is no path
+
+
+def test_access_log_line_has_the_masked_path_and_no_address_query_or_agent():
+    from datetime import timedelta
+
+    from inuvet.logs import access_atoms
+
+    response = type("R", (), {"status": "404 Not Found", "sent": 512})()
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/manage/K7M4QX/abcdefghijklmnopqrstuvwxyz234567/",
+        "QUERY_STRING": "email=lokki.sentinel@example.org",
+        "REMOTE_ADDR": "203.0.113.9",
+        "HTTP_USER_AGENT": "Sentinel-Agent",
+    }
+    atoms = access_atoms(response, environ, timedelta(milliseconds=42))
+    assert atoms == {"m": "GET", "U": "/manage/K7M4QX/[token]/", "s": "404", "B": 512, "b": "512", "M": 42}
+
+
+def test_gunicorn_error_lines_lose_client_addresses_and_contact_details():
+    from inuvet.logs import RedactingFilter
+
+    record = logging.LogRecord(
+        "gunicorn.error",
+        logging.WARNING,
+        __file__,
+        1,
+        "Invalid request from ip=%s: %s",
+        ("2001:db8::7", "Invalid HTTP request line: 'GET /lokki.sentinel@example.org\\x01 HTTP/1.1'"),
+        None,
+    )
+    RedactingFilter().filter(record)
+    assert record.getMessage() == (
+        "Invalid request from ip=[address]: Invalid HTTP request line: 'GET /[email]\\x01 HTTP/1.1'"
+    )
+    started = logging.LogRecord(
+        "gunicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        "Listening at: %s (%s)",
+        ("http://127.0.0.1:8000", 123),
+        None,
+    )
+    RedactingFilter().filter(started)
+    assert started.getMessage() == "Listening at: http://127.0.0.1:8000 (123)"  # start-up lines untouched
+
+
+def test_redact_takes_anything():
+    from inuvet.logs import redact
+
+    assert redact(None) == ""
+    assert redact(b"/a@b.example") == "/[email]"
+    assert redact(12) == "12"
