@@ -81,11 +81,12 @@ def waitlist_join(request, service_id: int):
 
 
 def _offer_or_404(request, token: str):
-    if ratelimit.over_limit(request, "manage"):
-        return None, ratelimit.too_many_requests(request)
+    """The offer of the link; only wrong links count against the address (429 past its allowance)."""
     offer = find_offer(token)
     if offer is None:
-        ratelimit.count(request, "manage")
+        wait = ratelimit.try_use(request, "manage")
+        if wait:
+            return None, ratelimit.too_many_requests(request, wait)
         raise Http404
     return offer, None
 
@@ -113,7 +114,7 @@ def waitlist_offer(request, token: str):
 def waitlist_leave(request, token: str):
     if request.method == "POST":
         left = leave_waitlist(token=token)
-        if not left:
-            ratelimit.count(request, "manage")
+        if not left and (wait := ratelimit.try_use(request, "manage")):
+            return ratelimit.too_many_requests(request, wait)
         return render(request, "online/waitlist_left.html", {"left": left})
     return render(request, "online/waitlist_leave.html")

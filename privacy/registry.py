@@ -475,6 +475,7 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
     "waitlist.WaitlistEntry": ({"language", "token_hash"}, "a code; a hash of the link's token"),
     "waitlist.WaitlistOffer": ("*", "a time offered: no person; the token is hashed"),
     "auditlog.LogEntry": ({"object_pk", "object_id", "cid", "actor_email"}, "keys; the staff member acting"),
+    "inuvet.RateLimitCounter": ("*", "a keyed hash of a client's address or link, and times"),
     "auth.User": ("*", "staff accounts: the register is of clients"),
     "auth.Group": ("*", "roles"),
     "auth.Permission": ("*", "permissions"),

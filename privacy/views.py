@@ -99,12 +99,13 @@ def verify(request, token: str):
     links do not spend it; the button (POST) does, and shows every booking of the email."""
     if request.method == "GET":
         return render(request, "privacy/verify.html")
-    if ratelimit.over_limit(request, "manage"):
-        return ratelimit.too_many_requests(request)
     try:
         link = open_verification_link(token)
     except PrivacyError as error:
-        ratelimit.count(request, "manage")
+        # Only wrong links count against the address: its owner's valid link always opens.
+        wait = ratelimit.try_use(request, "manage")
+        if wait:
+            return ratelimit.too_many_requests(request, wait)
         return render(request, "privacy/link_invalid.html", {"message": error.message}, status=410)
     customers = list(Customer.objects.filter(email=link.email))
     appointments = (
