@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from bookings.ics import appointment_ics, ics_filename
+from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment
 from bookings.tokens import current_manage_token
 from inuvet.links import public_url
@@ -17,7 +17,7 @@ from notifications.services import queue_email
 
 logger = logging.getLogger(__name__)
 
-WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder"}
+WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder", "booking_cancelled"}
 
 
 def manage_url(appointment: Appointment) -> str:
@@ -26,11 +26,21 @@ def manage_url(appointment: Appointment) -> str:
     return public_url("online:manage", reference=appointment.reference, token=token) if token else ""
 
 
-def queue_booking_email(appointment: Appointment, kind: str):
+def book_again_url(appointment: Appointment) -> str:
+    """The picker of the same service (and practitioner, if one was chosen), or the start page."""
+    service = appointment.service
+    if not (service.is_active and service.bookable_online):
+        return public_url("online:home")
+    who = appointment.practitioner_id if appointment.practitioner_chosen else "any"
+    return public_url("online:slots", service_id=service.pk) + f"?practitioner={who}"
+
+
+def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | None = None):
     """Queue `kind` (booking_confirmed, booking_moved, booking_cancelled, manage_link, booking_reminder)."""
     customer = appointment.customer
     if customer is None or not customer.email:
         return None
+    now = now or timezone.now()
     link = manage_url(appointment)
     attachments = []
     if kind in WITH_CALENDAR_FILE:
@@ -38,15 +48,21 @@ def queue_booking_email(appointment: Appointment, kind: str):
             {
                 "filename": ics_filename(appointment),
                 "content": appointment_ics(appointment, manage_url=link).decode(),
-                "mimetype": "text/calendar",
+                "mimetype": calendar_mimetype(appointment),
             }
         )
     with translation.override(appointment.language):
         context = {
             "appointment": appointment,
             "service_name": appointment.service.localized_name,
+            "practitioner_title": appointment.practitioner.localized_title,
             "name": customer.name,
             "manage_url": link,
+            # What the email may promise: the link moves and cancels until the deadline only.
+            "change_deadline": appointment.change_deadline,
+            "can_change_online": appointment.status == Appointment.Status.CONFIRMED
+            and now < appointment.change_deadline,
+            "book_again_url": book_again_url(appointment) if kind == "booking_cancelled" else "",
         }
         return queue_email(
             kind=kind,
@@ -70,17 +86,22 @@ def queue_staff_notice(appointment: Appointment, kind: str):
     )
 
 
-def send_manage_link(*, reference: str, email: str) -> bool:
-    """Email the manage link of an upcoming booking to its own address, if reference and email match.
+def send_manage_link(*, reference: str, email: str = "", phone: str = "") -> bool:
+    """Email the manage link of an upcoming booking to its own address, if the reference and the
+    booking's email or phone (normalised, as stored) match.
 
     Says nothing to the caller's client either way (the view shows the same page).
     """
+    if bool(email) == bool(phone):
+        raise ValueError("give the email or the phone")
+    contact = {"customer__email": email} if email else {"customer__phone": phone}
     appointment = (
         Appointment.objects.select_related("service", "practitioner", "customer")
-        .filter(reference=reference, customer__email=email, status=Appointment.Status.CONFIRMED)
+        .filter(reference=reference, status=Appointment.Status.CONFIRMED, **contact)
+        .exclude(customer__email="")
         .first()
     )
-    if appointment is None or not email:
+    if appointment is None:
         logger.info("manage link requested: no match")
         return False
     queue_booking_email(appointment, "manage_link")

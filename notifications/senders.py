@@ -12,10 +12,14 @@ from notifications.models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+# Every email is sent by the system, never by a person (RFC 3834): auto-responders stay quiet.
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+
 class EmailSender:
     def send(self, message: OutboxMessage) -> None:
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body_text, to=[message.recipient]
+            subject=message.subject, body=message.body_text, to=[message.recipient], headers=AUTOMATIC
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")

@@ -7,6 +7,9 @@ a message with one conditional UPDATE before sending, so two senders never send 
 import logging
 import smtplib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,6 +28,21 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_FOR = timedelta(minutes=5)
 # Errors that another attempt cannot fix: the message is given up at once.
 PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, ValueError, UnicodeError)
+_inline = ContextVar("outbox_inline", default=False)
+
+
+@contextmanager
+def sending_inline() -> Iterator[None]:
+    """Within this block, messages go out in the committing thread, not a background one.
+
+    For management commands: a command's process ends when `handle` returns, and with it any
+    sending thread, so a command sends inline and returns when done. Cron delivery stays cron.
+    """
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
 
 
 def queue_message(
@@ -57,7 +75,7 @@ def queue_message(
 
 
 def _deliver_after_commit(message_id: int) -> None:
-    if settings.OUTBOX_DELIVERY == "inline":
+    if settings.OUTBOX_DELIVERY == "inline" or _inline.get():
         deliver_message(message_id)
         return
 
@@ -82,7 +100,8 @@ def queue_email(
 ) -> OutboxMessage:
     """Render `notifications/<kind>{_subject.txt,.txt,.html}` in the language and queue it."""
     with translation.override(language):
-        context = {"practice": settings.PRACTICE, **context}
+        # No request here, so no context processors: the HTML says its language itself.
+        context = {"practice": settings.PRACTICE, "LANGUAGE_CODE": language, **context}
         subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
         text = render_to_string(f"notifications/{kind}.txt", context)
         html = render_to_string(f"notifications/{kind}.html", context)

@@ -93,6 +93,30 @@ def test_send_reminders_command_says_what_it_did(checkup, vet):
     assert "1 queued" in out.getvalue()
 
 
+class _ThreadThatNeverRuns:
+    """A background sender whose process ends before it gets to send (what cron saw)."""
+
+    started = []
+
+    def __init__(self, *args, target, **kwargs):
+        self.target = target
+
+    def start(self):
+        self.started.append(self.target)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_sends_every_reminder_before_it_returns(checkup, vet, settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "thread"  # production's default: a page never waits for the mail server
+    monkeypatch.setattr("notifications.services.threading.Thread", _ThreadThatNeverRuns)
+    _ThreadThatNeverRuns.started.clear()
+    for n in range(10):
+        booked_long_ago(checkup, vet, timezone.now() + timedelta(hours=2, minutes=30 * n))
+    call_command("send_reminders", stdout=StringIO())
+    assert len(mail.outbox) == 10 and not _ThreadThatNeverRuns.started
+    assert not OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists()
+
+
 def test_reception_is_told_of_an_online_cancellation_within_24_hours_without_client_data(
     checkup, vet, settings, django_capture_on_commit_callbacks
 ):
