@@ -158,6 +158,7 @@ def _render_details(
         "change_deadline": change_deadline,
         "can_change_online": timezone.now() < change_deadline,
         "alternatives": alternatives,
+        "alternatives_offered": alternatives is not None,
         "alternatives_locked": has_locked(alternatives or []),
     }
     return render(request, "online/details.html", context, status=status)

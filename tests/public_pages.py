@@ -167,7 +167,7 @@ def every_email(day) -> dict[str, str]:
     """Kind and language → HTML of every email the app sends, in Finnish, Swedish and English."""
     service, aino, mikko = make_practice(day)
     for n, language in enumerate(["fi", "sv", "en"]):
-        start = at(day + timedelta(days=7 * n), 9)
+        start = at(day, 9 + 2 * n)
         booked = book_appointment(
             service=service, start=start, language=language, **client_details()
         ).appointment

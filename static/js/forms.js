@@ -42,7 +42,7 @@
     summary.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#']");
       var field = link && document.getElementById(link.getAttribute("href").slice(1));
-      if (!field) return;
+      if (!field || !field.matches("input, select, textarea")) return;
       event.preventDefault();
       field.scrollIntoView({ block: "center" });
       field.focus();
