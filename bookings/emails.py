@@ -145,6 +145,6 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
                 continue
             appointment.reminded_for = appointment.start
             appointment.save(update_fields=["reminded_for"])
-            queued += queue_booking_email(appointment, "booking_reminder") is not None
+            queued += queue_booking_email(appointment, "booking_reminder", now=now) is not None
     logger.info("reminders queued=%s", queued)
     return queued
