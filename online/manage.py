@@ -127,9 +127,8 @@ def manage_cancel(request, appointment: Appointment, token: str):
 
 def _move_candidates(appointment: Appointment) -> list[int]:
     """Whose times a move may take: the booked practitioner's only, unless booked with "any"."""
-    if appointment.practitioner_chosen:
-        return [appointment.practitioner_id]
-    return list(bookable_practitioners(appointment.service).values_list("pk", flat=True))
+    chosen = appointment.practitioner if appointment.practitioner_chosen else None
+    return list(bookable_practitioners(appointment.service, chosen).values_list("pk", flat=True))
 
 
 @require_http_methods(["GET"])

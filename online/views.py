@@ -91,12 +91,17 @@ def _is_offered(service: Service, practitioner_ids: list[int], start) -> bool:
     return any(slot.start == start for slot in slots)
 
 
-def _booked_here(request) -> Appointment | None:
-    """The booking this browser made from this very details page, if it still has its link."""
+def _booked_here(request, start) -> Appointment | None:
+    """The booking this browser made from this very details page, if it still holds this time
+    (not cancelled, not moved) and still has its link (not erased)."""
     reference = request.session.get(JUST_BOOKED_KEY, {}).get(request.path)
     if reference is None:
         return None
-    return Appointment.objects.filter(reference=reference, manage_token_hash__isnull=False).first()
+    return (
+        Appointment.objects.active()
+        .filter(reference=reference, start=start, manage_token_hash__isnull=False)
+        .first()
+    )
 
 
 def _remember_booked(request, appointment: Appointment) -> None:
@@ -124,7 +129,7 @@ def details(request, service_id: int, practitioner: int | None, start):
         if form.is_valid():
             return _book(request, form, service, chosen, start)
     else:
-        booked = _booked_here(request)
+        booked = _booked_here(request, start)
         if booked is not None:
             # Back after booking: the time is not free any more because this client took it.
             messages.info(request, _("You have booked this time. Here is your booking."))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
+from bookings.services import move_appointment
 from bookings.tokens import manage_token
 from customers.models import Customer
 from notifications.models import OutboxMessage
@@ -298,6 +299,10 @@ def test_back_after_booking_shows_the_clients_own_booking(client, checkup, open_
     # Another browser going to the same time hears only that it is not free.
     other = Client().get(details_url(checkup, at(open_day, 9)), follow=True).content.decode()
     assert appointment.display_reference not in other and "ei ole vapaana" in other
+    # Once moved away, this browser gets the form of the (free again) time, not a stale booking.
+    move_appointment(appointment=appointment, start=at(open_day, 13), by_client=True)
+    again = client.get(details_url(checkup, at(open_day, 9)))
+    assert again.status_code == 200 and 'name="request_key"' in again.content.decode()
 
 
 def test_details_page_says_until_when_the_booking_can_be_changed_online(client, checkup, open_day):
