@@ -45,5 +45,5 @@ lint: install
 # Translations: refresh the catalogues from the code, then compile them (commit both).
 messages: install
 	DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py makemessages -l fi -l sv -l en --no-obsolete \
-	  --ignore=.venv --ignore=tests --ignore=bench --ignore=test-output --ignore=staticfiles --ignore=var
+	  --ignore=.venv --ignore=tests --ignore=bench --ignore=test-output --ignore=staticfiles --ignore=var --ignore=.vnu
 	for lang in fi sv en; do msgfmt --check -o locale/$$lang/LC_MESSAGES/django.mo locale/$$lang/LC_MESSAGES/django.po; done

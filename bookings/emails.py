@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from bookings.ics import appointment_ics, ics_filename
+from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment
 from bookings.tokens import current_manage_token
 from inuvet.links import public_url
@@ -17,7 +17,7 @@ from notifications.services import queue_email, queue_sms
 
 logger = logging.getLogger(__name__)
 
-WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder"}
+WITH_CALENDAR_FILE = {"booking_confirmed", "booking_moved", "booking_reminder", "booking_cancelled"}
 BY_SMS = {"booking_confirmed", "booking_moved", "booking_cancelled", "booking_reminder"}
 
 
@@ -27,11 +27,21 @@ def manage_url(appointment: Appointment) -> str:
     return public_url("online:manage", reference=appointment.reference, token=token) if token else ""
 
 
-def queue_booking_email(appointment: Appointment, kind: str):
+def book_again_url(appointment: Appointment) -> str:
+    """The picker of the same service (and practitioner, if one was chosen), or the start page."""
+    service = appointment.service
+    if not (service.is_active and service.bookable_online):
+        return public_url("online:home")
+    who = appointment.practitioner_id if appointment.practitioner_chosen else "any"
+    return public_url("online:slots", service_id=service.pk) + f"?practitioner={who}"
+
+
+def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | None = None):
     """Queue `kind` (booking_confirmed, booking_moved, booking_cancelled, manage_link, booking_reminder)."""
     customer = appointment.customer
     if customer is None or not customer.email:
         return None
+    now = now or timezone.now()
     link = manage_url(appointment)
     attachments = []
     if kind in WITH_CALENDAR_FILE:
@@ -39,15 +49,21 @@ def queue_booking_email(appointment: Appointment, kind: str):
             {
                 "filename": ics_filename(appointment),
                 "content": appointment_ics(appointment, manage_url=link).decode(),
-                "mimetype": "text/calendar",
+                "mimetype": calendar_mimetype(appointment),
             }
         )
     with translation.override(appointment.language):
         context = {
             "appointment": appointment,
             "service_name": appointment.service.localized_name,
+            "practitioner_title": appointment.practitioner.localized_title,
             "name": customer.name,
             "manage_url": link,
+            # What the email may promise: the link moves and cancels until the deadline only.
+            "change_deadline": appointment.change_deadline,
+            "can_change_online": appointment.status == Appointment.Status.CONFIRMED
+            and now < appointment.change_deadline,
+            "book_again_url": book_again_url(appointment) if kind == "booking_cancelled" else "",
         }
         return queue_email(
             kind=kind,
@@ -83,9 +99,10 @@ def queue_booking_sms(appointment: Appointment, kind: str):
         )
 
 
-def queue_booking_messages(appointment: Appointment, kind: str) -> list:
+def queue_booking_messages(appointment: Appointment, kind: str, *, now: datetime | None = None) -> list:
     """The email of `kind` and, when the client asked for them, the text message: those queued."""
-    return [m for m in (queue_booking_email(appointment, kind), queue_booking_sms(appointment, kind)) if m]
+    queued = (queue_booking_email(appointment, kind, now=now), queue_booking_sms(appointment, kind))
+    return [message for message in queued if message]
 
 
 def queue_staff_notice(appointment: Appointment, kind: str):
@@ -99,17 +116,22 @@ def queue_staff_notice(appointment: Appointment, kind: str):
     )
 
 
-def send_manage_link(*, reference: str, email: str) -> bool:
-    """Email the manage link of an upcoming booking to its own address, if reference and email match.
+def send_manage_link(*, reference: str, email: str = "", phone: str = "") -> bool:
+    """Email the manage link of an upcoming booking to its own address, if the reference and the
+    booking's email or phone (normalised, as stored) match.
 
     Says nothing to the caller's client either way (the view shows the same page).
     """
+    if bool(email) == bool(phone):
+        raise ValueError("give the email or the phone")
+    contact = {"customer__email": email} if email else {"customer__phone": phone}
     appointment = (
         Appointment.objects.select_related("service", "practitioner", "customer")
-        .filter(reference=reference, customer__email=email, status=Appointment.Status.CONFIRMED)
+        .filter(reference=reference, status=Appointment.Status.CONFIRMED, **contact)
+        .exclude(customer__email="")
         .first()
     )
-    if appointment is None or not email:
+    if appointment is None:
         logger.info("manage link requested: no match")
         return False
     queue_booking_email(appointment, "manage_link")
@@ -153,6 +175,6 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
                 continue
             appointment.reminded_for = appointment.start
             appointment.save(update_fields=["reminded_for"])
-            queued += bool(queue_booking_messages(appointment, "booking_reminder"))
+            queued += bool(queue_booking_messages(appointment, "booking_reminder", now=now))
     logger.info("reminders queued=%s", queued)
     return queued

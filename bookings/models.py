@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +18,9 @@ MAX_OCCUPIED = timedelta(minutes=480 + 2 * 120)
 
 class Practitioner(models.Model):
     name = models.CharField(_("name"), max_length=100)
-    title = models.CharField(_("title"), max_length=100, blank=True)
+    title = models.CharField(_("title (Finnish)"), max_length=100, blank=True)
+    title_sv = models.CharField(_("title (Swedish)"), max_length=100, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=100, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("staff user"),
@@ -37,6 +39,18 @@ class Practitioner(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def localized_title(self) -> str:
+        return _localized(self, "title")
+
+
+def _localized(obj, field: str) -> str:
+    """The field in the active language (`field_sv`, `field_en`), Finnish when that one is empty."""
+    language = (get_language() or "fi")[:2]
+    if language in {"sv", "en"}:
+        return getattr(obj, f"{field}_{language}") or getattr(obj, field)
+    return getattr(obj, field)
 
 
 class Service(models.Model):
@@ -102,19 +116,17 @@ class Service(models.Model):
     def __str__(self):
         return self.name
 
-    def _localized(self, field: str) -> str:
-        language = (get_language() or "fi")[:2]
-        if language in {"sv", "en"}:
-            return getattr(self, f"{field}_{language}") or getattr(self, field)
-        return getattr(self, field)
-
     @property
     def localized_name(self) -> str:
-        return self._localized("name")
+        return _localized(self, "name")
 
     @property
     def localized_description(self) -> str:
-        return self._localized("description")
+        return _localized(self, "description")
+
+    def change_deadline(self, start: datetime) -> datetime:
+        """Until when a client may move or cancel a visit starting at `start` online."""
+        return start - timedelta(hours=self.cancel_cutoff)
 
 
 class WorkingHours(models.Model):
@@ -247,6 +259,9 @@ class Appointment(models.Model):
     occupied_end = models.DateTimeField(_("occupied until"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.ONLINE)
+    # False when booked with "any practitioner": a client's move may then go to another one,
+    # named on the confirm step. A chosen practitioner stays with the booking.
+    practitioner_chosen = models.BooleanField(_("practitioner chosen at booking"), default=True)
     message = models.TextField(_("message from the client"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
     sms_opt_in = models.BooleanField(
@@ -258,6 +273,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("booked at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The calendar file's SEQUENCE (RFC 5545): 0 when booked, one more at every move and cancel.
+    sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
     # The start time the reminder was sent for: a moved appointment gets one for its new time.
     reminded_for = models.DateTimeField(_("reminder sent for"), null=True, blank=True, editable=False)
 
@@ -299,3 +316,8 @@ class Appointment(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+    @property
+    def change_deadline(self) -> datetime:
+        """Until when the client may move or cancel online."""
+        return self.service.change_deadline(self.start)

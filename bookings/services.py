@@ -265,13 +265,14 @@ def book_appointment(
                 occupied_start=occupied_start,
                 occupied_end=occupied_end,
                 source=source,
+                practitioner_chosen=practitioner is not None,
                 message=message,
                 language=language,
                 sms_opt_in=sms_opt_in,
                 request_key_hash=request_key_hash,
             )
             _save_new(appointment)
-            queue_booking_messages(appointment, "booking_confirmed")
+            queue_booking_messages(appointment, "booking_confirmed", now=now)
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         replayed = _replayed(request_key_hash) if "request_key_hash" in str(error) else None
@@ -285,7 +286,7 @@ def book_appointment(
 def _check_client_may_change(appointment: Appointment, now: datetime) -> None:
     if appointment.status != Appointment.Status.CONFIRMED:
         raise NotChangeable
-    if now >= appointment.start - timedelta(hours=appointment.service.cancel_cutoff):
+    if now >= appointment.change_deadline:
         raise TooLate
 
 
@@ -308,22 +309,24 @@ def move_appointment(
 ) -> Appointment:
     """Move a confirmed appointment to `start` (same service), keeping its reference and link.
 
-    A client moves by the online rules and only until the service's cut-off; staff may move to
-    any free time that is not in the past, and to another practitioner.
+    A client moves by the online rules and only until the service's cut-off, to exactly the
+    practitioner the confirm step named: the one booked unless given; another one only when the
+    booking was made with "any practitioner". Staff may move to any free time that is not in the
+    past, and to another practitioner ("any" keeps the current one when that one is free).
 
     Raises:
         NotChangeable: the appointment is not confirmed any more.
         TooLate: a client is past the cut-off.
+        NotBookable: a client asked for another practitioner than the one they chose.
         OutsideBookingWindow, SlotTaken, NotBookable: as for booking.
     """
     _require_aware(start)
     now = now or timezone.now()
     service = appointment.service
-    if by_client:
-        practitioner = None
+    if by_client and practitioner is None:
+        practitioner = appointment.practitioner
     candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
-    if by_client or practitioner is None:
-        # Clients and "any" keep their practitioner when that one is free.
+    if practitioner is None:
         candidates.sort(key=lambda pid: pid != appointment.practitioner_id)
     if not candidates:
         raise NotBookable
@@ -338,6 +341,8 @@ def move_appointment(
             )
             if by_client:
                 _check_client_may_change(appointment, now)
+                if appointment.practitioner_chosen and practitioner.pk != appointment.practitioner_id:
+                    raise NotBookable
             elif appointment.status != Appointment.Status.CONFIRMED:
                 raise NotChangeable
             _lock_practitioners(sorted({*candidates, appointment.practitioner_id}))
@@ -351,8 +356,9 @@ def move_appointment(
             appointment.practitioner_id = free[0]
             appointment.start, appointment.end = start, end
             appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end
+            appointment.sequence += 1
             appointment.save()
-            queue_booking_messages(appointment, "booking_moved")
+            queue_booking_messages(appointment, "booking_moved", now=now)
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
@@ -387,8 +393,9 @@ def cancel_appointment(
             raise NotChangeable
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
+        appointment.sequence += 1
         appointment.save()
-        queue_booking_messages(appointment, "booking_cancelled")
+        queue_booking_messages(appointment, "booking_cancelled", now=now)
         if by_client and appointment.start - now <= timedelta(hours=24):
             queue_staff_notice(appointment, "reception_cancellation")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
@@ -435,8 +442,9 @@ def set_sms_opt_in(*, appointment: Appointment, wanted: bool) -> Appointment:
 def anonymise_appointments(*, customer_ids: list[int], now: datetime | None = None) -> dict[str, int]:
     """Detach the appointments of customers being erased: they stay as anonymous statistics.
 
-    Upcoming confirmed ones are cancelled first (reception is told, without the client's data);
-    every one loses its customer, the client's message and its links. Called inside the erasure's
+    Upcoming confirmed ones are cancelled first; reception is told (without the client's data)
+    of those within 24 hours or past the online change deadline, as the erase page says. Every
+    one loses its customer, the client's message and its links. Called inside the erasure's
     transaction, which holds the customers' rows.
     """
     now = now or timezone.now()
@@ -450,7 +458,8 @@ def anonymise_appointments(*, customer_ids: list[int], now: datetime | None = No
     for appointment in appointments:
         if appointment.status == Appointment.Status.CONFIRMED and appointment.start > now:
             appointment.status, appointment.cancelled_at = Appointment.Status.CANCELLED, now
-            if appointment.start - now <= timedelta(hours=24):
+            appointment.sequence += 1
+            if appointment.start - now <= timedelta(hours=24) or now >= appointment.change_deadline:
                 queue_staff_notice(appointment, "reception_cancellation")
             cancelled += 1
         appointment.customer = None

@@ -20,9 +20,20 @@ DEFAULT_REGION = "FI"
 _WHITESPACE = re.compile(r"\s+")
 
 
+# Format characters that emoji are made of: the zero-width joiner of 🐕‍🦺 and 👩‍⚕️, the non-joiner
+# some scripts need, and the tag characters of subdivision flags (🏴󠁧󠁢󠁳󠁣󠁴󠁿). Other format characters
+# (bidirectional overrides, invisible separators) stay refused: they disguise text.
+_ALLOWED_FORMAT = {"\u200c", "\u200d", *map(chr, range(0xE0020, 0xE0080))}
+
+
 def has_control_characters(value: str) -> bool:
-    """True for control and format characters (other than ordinary whitespace)."""
-    return any(unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"} and ch not in "\t\n\r" for ch in value)
+    """True for control and format characters (other than ordinary whitespace and emoji joiners)."""
+    return any(
+        unicodedata.category(ch) in {"Cc", "Cf", "Co", "Cs"}
+        and ch not in "\t\n\r"
+        and ch not in _ALLOWED_FORMAT
+        for ch in value
+    )
 
 
 def normalise_name(raw: str) -> str:
@@ -98,15 +109,25 @@ def phone_lookup(raw: str) -> dict:
         )
 
 
+def _finnish_groups(national: str) -> str:
+    """Group a Finnish national number as Finns write it: the area or operator code, then the
+    subscriber number with its last four digits apart (040 085 4343, 09 123 4567, 09 3123 4567;
+    a longer rest in threes: 050 123 456 7890). phonenumbers gives `040 0854343`."""
+    code, _, subscriber = national.partition(" ")
+    subscriber = subscriber.replace(" ", "")
+    if not code or len(subscriber) < 7:
+        return national
+    head, tail = subscriber[:-4], subscriber[-4:]
+    groups = [head] if len(head) <= 4 else [head[i : i + 3] for i in range(0, len(head), 3)]
+    return " ".join([code, *groups, tail])
+
+
 def format_phone(e164: str) -> str:
     """Display form: national for Finnish numbers (040 123 4567), international otherwise."""
     try:
         number = phonenumbers.parse(e164, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         return e164
-    fmt = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 358
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, fmt)
+    if number.country_code == 358:
+        return _finnish_groups(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

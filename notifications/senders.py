@@ -7,17 +7,19 @@ from django.core.mail import EmailMultiAlternatives
 from notifications.models import OutboxMessage
 from notifications.sms import Sms, provider
 
+# Every email is sent by the system, never by a person (RFC 3834): auto-responders stay quiet.
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
 
 class EmailSender:
     def send(self, message: OutboxMessage) -> str:
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body_text, to=[message.recipient]
+            subject=message.subject, body=message.body_text, to=[message.recipient], headers=AUTOMATIC
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")
         for attachment in message.attachments:
             email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
-        email.extra_headers["Auto-Submitted"] = "auto-generated"
         email.send(fail_silently=False)
         return ""
 

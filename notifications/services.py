@@ -9,6 +9,9 @@ given up; its address and subject go after OUTBOX_KEEP_DAYS.
 import logging
 import smtplib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -36,6 +39,21 @@ PERMANENT_ERRORS = (
     ValueError,
     UnicodeError,
 )
+_inline = ContextVar("outbox_inline", default=False)
+
+
+@contextmanager
+def sending_inline() -> Iterator[None]:
+    """Within this block, messages go out in the committing thread, not a background one.
+
+    For management commands: a command's process ends when `handle` returns, and with it any
+    sending thread, so a command sends inline and returns when done. Cron delivery stays cron.
+    """
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
 
 
 def queue_message(
@@ -68,7 +86,7 @@ def queue_message(
 
 
 def _deliver_after_commit(message_id: int) -> None:
-    if settings.OUTBOX_DELIVERY == "inline":
+    if settings.OUTBOX_DELIVERY == "inline" or _inline.get():
         deliver_message(message_id)
         return
 
@@ -93,7 +111,8 @@ def queue_email(
 ) -> OutboxMessage:
     """Render `notifications/<kind>{_subject.txt,.txt,.html}` in the language and queue it."""
     with translation.override(language):
-        context = {"practice": settings.PRACTICE, **context}
+        # No request here, so no context processors: the HTML says its language itself.
+        context = {"practice": settings.PRACTICE, "LANGUAGE_CODE": language, **context}
         subject = " ".join(render_to_string(f"notifications/{kind}_subject.txt", context).split())
         text = render_to_string(f"notifications/{kind}.txt", context)
         html = render_to_string(f"notifications/{kind}.html", context)

@@ -1,42 +1,72 @@
-"""The client's forms: booking details and finding one's booking."""
+"""The client's forms: booking details and finding one's booking.
 
-from crispy_forms.helper import FormHelper
+Templates render them with crispy's `|crispy` filter, which never writes a <form> tag of its own:
+a form nested in the page's form is dropped by browsers, and its submit button then sends nothing.
+"""
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import MESSAGE_MAX_LENGTH
 from bookings.references import parse_reference
-from customers.contact import has_control_characters
-from customers.forms import ContactCleaning, ContactFields, email_field
+from customers.contact import has_control_characters, normalise_email, normalise_phone
+from customers.forms import ContactFields
 
 MARKETING_CONSENT_TEXT = _(
     "Yes, Inuvet may send me news and offers by email. I can withdraw this at any time from my booking link."
 )
 
 
-def _helper() -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False
-    helper.disable_csrf = True
-    return helper
+class MessageField(forms.CharField):
+    """Free text whose length is counted as the client sees it: a line break is one character
+    (browsers send CRLF). No `maxlength` attribute, which would cut a paste silently: the page
+    counts down (static/js/forms.js) and the server refuses overlong text with a clear error."""
+
+    def __init__(self, *, max_length: int, **kwargs):
+        super().__init__(
+            max_length=max_length,
+            error_messages={
+                "max_length": _(
+                    "The message is too long: at most %(limit_value)d characters, now %(show_value)d."
+                )
+            },
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        attrs["data-max-length"] = str(self.max_length)
+        # The count-down's words, in the page's language (%(count)s is filled in by the script).
+        attrs["data-count-left"] = _("Characters left: %(count)s")
+        attrs["data-count-over"] = _("Characters too many: %(count)s")
+        return attrs
 
 
 class BookingDetailsForm(ContactFields):
-    message = forms.CharField(
+    message = MessageField(
         label=_("Message for the clinic (optional)"),
         required=False,
         max_length=MESSAGE_MAX_LENGTH,
-        help_text=_("For example the animal and the reason for the visit."),
+        help_text=lazy(
+            lambda: (
+                gettext("For example the animal and the reason for the visit. At most %(max)d characters.")
+                % {"max": MESSAGE_MAX_LENGTH}
+            ),
+            str,
+        )(),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     marketing_consent = forms.BooleanField(label=MARKETING_CONSENT_TEXT, required=False)
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
 
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
@@ -54,18 +84,18 @@ class BookingDetailsForm(ContactFields):
         )
 
 
-class LookupForm(ContactCleaning, forms.Form):
+class LookupForm(forms.Form):
     reference = forms.CharField(
         label=_("Booking reference"),
         max_length=12,
         help_text=_("Six characters, for example K7M-4QX."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    email = email_field()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = _helper()
+    contact = forms.CharField(
+        label=_("Email or phone number"),
+        max_length=254,
+        help_text=_("The email address or phone number you gave when booking."),
+    )
 
     def clean_reference(self):
         reference = parse_reference(self.cleaned_data["reference"])
@@ -74,3 +104,13 @@ class LookupForm(ContactCleaning, forms.Form):
                 _("Check the booking reference: six characters, for example K7M-4QX.")
             )
         return reference
+
+    def clean_contact(self) -> dict:
+        """{"email": …} or {"phone": …}, normalised the way they are stored."""
+        value = self.cleaned_data["contact"]
+        try:
+            return {"email": normalise_email(value)} if "@" in value else {"phone": normalise_phone(value)}
+        except ValidationError:
+            raise forms.ValidationError(
+                _("Enter the email address or the phone number you gave when booking.")
+            ) from None

@@ -1,7 +1,6 @@
 """The pages of a booking's personal link: the booking, its calendar file, cancel, move, and the
 client's own data (correct, download, withdraw consent, delete); and finding one's link again."""
 
-from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -16,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings.calendar import bookable_practitioners, week_of_slots
+from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
 from bookings.emails import manage_url, send_manage_link
-from bookings.ics import appointment_ics, ics_filename
-from bookings.models import Appointment
+from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
+from bookings.models import Appointment, Practitioner
 from bookings.services import BookingError, cancel_appointment, client_may_change, move_appointment
 from bookings.tokens import current_manage_token, token_matches
 from customers.forms import ContactFields
@@ -80,6 +79,14 @@ def _page(appointment: Appointment, token: str, name: str = "online:manage") -> 
     return reverse(name, kwargs={"reference": appointment.reference, "token": token})
 
 
+def _book_again_url(appointment: Appointment) -> str:
+    service = appointment.service
+    if not (service.is_active and service.bookable_online):
+        return reverse("online:home")
+    who = appointment.practitioner_id if appointment.practitioner_chosen else "any"
+    return reverse("online:slots", kwargs={"service_id": service.pk}) + "?" + urlencode({"practitioner": who})
+
+
 def _manage_context(appointment: Appointment, token: str) -> dict:
     now = timezone.now()
     customer = appointment.customer
@@ -88,8 +95,9 @@ def _manage_context(appointment: Appointment, token: str) -> dict:
         "token": token,
         "marketing_consent": bool(customer) and has_consent(customer, ConsentRecord.Purpose.MARKETING),
         "can_change": client_may_change(appointment, now),
-        "cutoff": appointment.start - timedelta(hours=appointment.service.cancel_cutoff),
+        "cutoff": appointment.change_deadline,
         "is_past": appointment.start <= now,
+        "book_again_url": _book_again_url(appointment),
     }
 
 
@@ -104,7 +112,7 @@ def manage(request, appointment: Appointment, token: str):
 def manage_ics(request, appointment: Appointment, token: str):
     response = HttpResponse(
         appointment_ics(appointment, manage_url=manage_url(appointment)),
-        content_type="text/calendar; charset=utf-8",
+        content_type=f"{calendar_mimetype(appointment)}; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{ics_filename(appointment)}"'
     return response
@@ -124,6 +132,12 @@ def manage_cancel(request, appointment: Appointment, token: str):
     return render(request, "online/manage_cancel.html", _manage_context(appointment, token))
 
 
+def _move_candidates(appointment: Appointment) -> list[int]:
+    """Whose times a move may take: the booked practitioner's only, unless booked with "any"."""
+    chosen = appointment.practitioner if appointment.practitioner_chosen else None
+    return list(bookable_practitioners(appointment.service, chosen).values_list("pk", flat=True))
+
+
 @require_http_methods(["GET"])
 @with_manage_link
 def manage_move(request, appointment: Appointment, token: str):
@@ -132,7 +146,7 @@ def manage_move(request, appointment: Appointment, token: str):
         messages.error(request, _("This booking can no longer be changed online. Please call the clinic."))
         return redirect(_page(appointment, token))
     service = appointment.service
-    ids = list(bookable_practitioners(service).values_list("pk", flat=True))
+    ids = _move_candidates(appointment)
     monday = week_asked_for(request, service, ids, exclude=appointment)
     week = week_of_slots(service, practitioner_ids=ids, monday=monday, exclude_appointment=appointment)
     move_page = _page(appointment, token, "online:manage_move")
@@ -142,28 +156,78 @@ def manage_move(request, appointment: Appointment, token: str):
             week,
             slot_url=url_per_slot("online:manage_move_confirm", reference=appointment.reference, token=token),
             week_url=lambda monday: f"{move_page}?{urlencode({'week': monday})}",
+            service=service,
         ),
     )
     return render(request, "online/manage_move.html", context)
+
+
+def _who_takes(appointment: Appointment, start) -> Practitioner | None:
+    """The practitioner a move to `start` goes to: the booked one when free (always, if chosen),
+    else the first free one in display order; None when nobody is free then."""
+    ids = _move_candidates(appointment)
+    day = start.astimezone(local_tz()).date()
+    slots = find_free_slots(
+        appointment.service,
+        practitioner_ids=ids,
+        first_day=day,
+        last_day=day,
+        exclude_appointment=appointment,
+    )
+    free = next((slot.practitioner_ids for slot in slots if slot.start == start), ())
+    if not free:
+        return None
+    pk = appointment.practitioner_id if appointment.practitioner_id in free else free[0]
+    return Practitioner.objects.get(pk=pk)
+
+
+def _back_to_move_picker(appointment: Appointment, token: str, start):
+    return redirect(
+        f"{_page(appointment, token, 'online:manage_move')}?{urlencode({'week': week_of(start)})}"
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @with_manage_link
 def manage_move_confirm(request, appointment: Appointment, token: str, start):
     if request.method == "POST":
+        # The practitioner the confirm step named, and nobody else (the service enforces it);
+        # without one, the booked practitioner.
+        choice = request.POST.get("practitioner", "")
+        valid = choice.isascii() and choice.isdigit() and len(choice) <= 9
+        practitioner = (
+            bookable_practitioners(appointment.service).filter(pk=int(choice)).first() if valid else None
+        )
+        if practitioner is None and choice:
+            messages.error(request, _("That time is not available. Please choose another time."))
+            return _back_to_move_picker(appointment, token, start)
         try:
-            move_appointment(appointment=appointment, start=start, by_client=True)
+            move_appointment(appointment=appointment, start=start, practitioner=practitioner, by_client=True)
         except BookingError as error:
             messages.error(request, error.message)
-            return redirect(
-                f"{_page(appointment, token, 'online:manage_move')}?{urlencode({'week': week_of(start)})}"
-            )
+            return _back_to_move_picker(appointment, token, start)
         messages.success(request, _("Your booking has been moved. We sent the new time to your email."))
         return redirect(_page(appointment, token))
+    context = _manage_context(appointment, token)
+    if not context["can_change"]:
+        messages.error(request, _("This booking can no longer be changed online. Please call the clinic."))
+        return redirect(_page(appointment, token))
+    practitioner = _who_takes(appointment, start)
+    if practitioner is None:
+        messages.error(request, _("That time is not available. Please choose another time."))
+        return _back_to_move_picker(appointment, token, start)
+    new_deadline = appointment.service.change_deadline(start)
     return render(
         request,
         "online/manage_move_confirm.html",
-        {**_manage_context(appointment, token), "new_start": start},
+        {
+            **context,
+            "new_start": start,
+            "new_practitioner": practitioner,
+            "practitioner_changes": practitioner.pk != appointment.practitioner_id,
+            "new_deadline": new_deadline,
+            "new_time_locked": timezone.now() >= new_deadline,
+        },
     )
 
 
@@ -239,7 +303,10 @@ def manage_erase(request, appointment: Appointment, token: str):
         request,
         "privacy/erase_confirm.html",
         {
-            "upcoming": Appointment.objects.confirmed().upcoming().filter(customer__in=customers),
+            "upcoming": Appointment.objects.confirmed()
+            .upcoming()
+            .filter(customer__in=customers)
+            .select_related("service"),
             "action": _page(appointment, token, "online:manage_erase"),
             "back": _page(appointment, token),
         },
@@ -253,12 +320,12 @@ def manage_erase(request, appointment: Appointment, token: str):
 @require_http_methods(["GET", "POST"])
 @ratelimit.limit_posts("lookup")
 def lookup(request):
-    """Booking reference + email → the link is emailed to the address on the booking.
+    """Booking reference + the email or phone on it → the link is emailed to the booking's address.
 
     The answer is the same whether or not such a booking exists.
     """
     form = LookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        send_manage_link(reference=form.cleaned_data["reference"], email=form.cleaned_data["email"])
+        send_manage_link(reference=form.cleaned_data["reference"], **form.cleaned_data["contact"])
         return render(request, "online/lookup_sent.html")
     return render(request, "online/lookup.html", {"form": form})

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from bookings.calendar import find_first_free_slot, local_tz, monday_of
 from bookings.models import Service
@@ -40,13 +41,16 @@ def url_per_slot(viewname: str, **kwargs):
     return lambda slot: pattern.replace(placeholder, converter.to_url(slot.start))
 
 
-def week_context(week, *, slot_url, week_url) -> dict:
-    """The week grid's rows, each slot with its link, time and spoken label ready (templates
-    cannot call functions with arguments; each day and each clock time is formatted once)."""
+def slot_rows(days, *, slot_url, service: Service, now: datetime | None = None) -> list:
+    """(day, rows) per day, each row a slot's (link, time, spoken label, locked): locked times are
+    past the online change deadline from the start, so the client is told before choosing them.
+    Templates cannot call functions with arguments; each day and each clock time is formatted once."""
     tz = local_tz()
+    now = now or timezone.now()
+    locked_note = _("can't be changed online")
     clock_times: dict[tuple[int, int], str] = {}
     week_days = []
-    for day, slots in week.days:
+    for day, slots in days:
         said = day_text(day)
         rows = []
         for slot in slots:
@@ -54,11 +58,25 @@ def week_context(week, *, slot_url, week_url) -> dict:
             time = clock_times.get((local.hour, local.minute))
             if time is None:
                 time = clock_times[local.hour, local.minute] = formats.time_format(local, "TIME_FORMAT")
-            rows.append((slot_url(slot), time, day_and_time(said, time)))
+            label = day_and_time(said, time)
+            locked = now >= service.change_deadline(slot.start)
+            rows.append((slot_url(slot), time, f"{label}, {locked_note}" if locked else label, locked))
         week_days.append((day, rows))
+    return week_days
+
+
+def has_locked(week_days) -> bool:
+    return any(locked for _day, rows in week_days for *_rest, locked in rows)
+
+
+def week_context(week, *, slot_url, week_url, service: Service) -> dict:
+    """The week grid (see slot_rows) and its navigation links."""
+    tz = local_tz()
+    week_days = slot_rows(week.days, slot_url=slot_url, service=service)
     return {
         "week": week,
         "week_days": week_days,
+        "any_locked": has_locked(week_days),
         "previous_week_url": week_url(week.previous_monday) if week.previous_monday else "",
         "next_week_url": week_url(week.next_monday) if week.next_monday else "",
         "first_free_url": week_url("first"),

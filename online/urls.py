@@ -12,6 +12,7 @@ app_name = "online"
 link = "manage/<ref:reference>/<token:token>/"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("book/<int:service_id>/", views.slot_picker, name="slots"),
     path("book/<int:service_id>/<who:practitioner>/<slot:start>/", views.details, name="details"),
     path("manage/", manage.lookup, name="lookup"),

@@ -1,33 +1,55 @@
 """The client's booking flow: start page, slot picker, details form. The manage link's pages are
 in online/manage.py."""
 
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
-from bookings.models import Practitioner, Service
+from bookings.models import Appointment, Practitioner, Service
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
 from online.forms import BookingDetailsForm
 from online.manage import appointment_manage_url
-from online.picker import url_per_slot, week_asked_for, week_context, week_of
+from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
 from online.services import book_online
 
 DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
+# Details pages this browser booked from (path → reference), so that Back after booking shows
+# the client's own booking instead of "that time is not available". References only.
+JUST_BOOKED_KEY = "just_booked"
+JUST_BOOKED_KEEP = 5
+ALTERNATIVES = 8  # free times offered on the form when the chosen one was just taken
 
 
 def home(request):
     services = Service.objects.filter(is_active=True, bookable_online=True)
     return render(request, "online/home.html", {"services": services})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    return HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+
+
+@lru_cache(maxsize=1)
+def _favicon_bytes() -> bytes:
+    return (Path(settings.BASE_DIR) / "static" / "favicon.ico").read_bytes()
 
 
 def slot_picker(request, service_id: int):
@@ -50,6 +72,7 @@ def slot_picker(request, service_id: int):
             week,
             slot_url=url_per_slot("online:details", service_id=service.pk, practitioner=who),
             week_url=lambda monday: f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}",
+            service=service,
         ),
     }
     return render(request, "online/slots.html", context)
@@ -66,6 +89,25 @@ def _is_offered(service: Service, practitioner_ids: list[int], start) -> bool:
     day = start.astimezone(local_tz()).date()
     slots = find_free_slots(service, practitioner_ids=practitioner_ids, first_day=day, last_day=day)
     return any(slot.start == start for slot in slots)
+
+
+def _booked_here(request, start) -> Appointment | None:
+    """The booking this browser made from this very details page, if it still holds this time
+    (not cancelled, not moved) and still has its link (not erased)."""
+    reference = request.session.get(JUST_BOOKED_KEY, {}).get(request.path)
+    if reference is None:
+        return None
+    return (
+        Appointment.objects.active()
+        .filter(reference=reference, start=start, manage_token_hash__isnull=False)
+        .first()
+    )
+
+
+def _remember_booked(request, appointment: Appointment) -> None:
+    booked = dict(request.session.get(JUST_BOOKED_KEY, {}))
+    booked[request.path] = appointment.reference
+    request.session[JUST_BOOKED_KEY] = dict(list(booked.items())[-JUST_BOOKED_KEEP:])
 
 
 @never_cache
@@ -87,6 +129,11 @@ def details(request, service_id: int, practitioner: int | None, start):
         if form.is_valid():
             return _book(request, form, service, chosen, start)
     else:
+        booked = _booked_here(request, start)
+        if booked is not None:
+            # Back after booking: the time is not free any more because this client took it.
+            messages.info(request, _("You have booked this time. Here is your booking."))
+            return redirect(appointment_manage_url(booked))
         ids = [chosen.pk] if chosen else [p.pk for p in candidates]
         if not _is_offered(service, ids, start):
             messages.error(request, _("That time is not available. Please choose another time."))
@@ -98,16 +145,46 @@ def details(request, service_id: int, practitioner: int | None, start):
 
 
 def _render_details(
-    request, form, service: Service, practitioner: Practitioner | None, start, status: int = 200
+    request,
+    form,
+    service: Service,
+    practitioner: Practitioner | None,
+    start,
+    status: int = 200,
+    alternatives=None,
 ):
+    change_deadline = service.change_deadline(start)
     context = {
         "service": service,
         "practitioner": practitioner,
         "start": start,
         "form": form,
         "picker_url": _picker_url(service, practitioner and practitioner.pk, start),
+        "change_deadline": change_deadline,
+        "can_change_online": timezone.now() < change_deadline,
+        "alternatives": alternatives,
+        "alternatives_offered": alternatives is not None,
+        "alternatives_locked": has_locked(alternatives or []),
     }
     return render(request, "online/details.html", context, status=status)
+
+
+def _alternatives(service: Service, practitioner: Practitioner | None, start) -> list:
+    """Free times from the taken one's day on (a week at most), as rows of submit buttons."""
+    ids = (
+        [practitioner.pk]
+        if practitioner
+        else list(bookable_practitioners(service).values_list("pk", flat=True))
+    )
+    day = start.astimezone(local_tz()).date()
+    slots = find_free_slots(service, practitioner_ids=ids, first_day=day, last_day=day + timedelta(days=6))
+    by_day: dict = {}
+    for slot in [s for s in slots if s.start != start][:ALTERNATIVES]:
+        by_day.setdefault(slot.start.astimezone(local_tz()).date(), []).append(slot)
+    slot_url = url_per_slot(
+        "online:details", service_id=service.pk, practitioner=practitioner and practitioner.pk
+    )
+    return slot_rows(by_day.items(), slot_url=slot_url, service=service)
 
 
 def _book(request, form: BookingDetailsForm, service: Service, practitioner: Practitioner | None, start):
@@ -129,15 +206,20 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
         form.add_error(None, error.message)
         return _render_details(request, form, service, practitioner, start, status=409)
     except BookingError as error:
-        # Keep what was typed (not the one-time key) while the client picks another time.
+        # The form comes back with what was typed and other free times to book with one click;
+        # the details also wait in the session for a time chosen from the picker instead.
         request.session[DRAFT_KEY] = {k: v for k, v in data.items() if k != "request_key"}
-        messages.error(request, error.message)
-        return redirect(_picker_url(service, practitioner and practitioner.pk, start))
+        form.add_error(None, error.message)
+        alternatives = _alternatives(service, practitioner, start)
+        return _render_details(
+            request, form, service, practitioner, start, status=409, alternatives=alternatives
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return _render_details(request, form, service, practitioner, start, status=400)
 
     if DRAFT_KEY in request.session:
         del request.session[DRAFT_KEY]
+    _remember_booked(request, booked.appointment)
     messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
     return redirect(appointment_manage_url(booked.appointment))

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ["fi", "sv"]
-NOT_COPIED = [".git", ".venv", "var", "test-output", "staticfiles", "__pycache__"]
+NOT_COPIED = [".git", ".venv", ".vnu", "var", "test-output", "staticfiles", "__pycache__"]
 NOT_PRODUCT = ["tests", "bench"]
 needs_gettext = pytest.mark.skipif(
     not shutil.which("msgfmt") or not shutil.which("xgettext"),

@@ -57,3 +57,9 @@ def reference(value):
 def status_label(value):
     """An appointment's status as people read it ("saapunut"), from its stored code ("arrived")."""
     return Appointment.Status(value).label if value in Appointment.Status.values else value
+
+
+@register.filter
+def is_past(value) -> bool:
+    """Whether an aware datetime has passed (a deadline, say)."""
+    return bool(value) and value <= timezone.now()

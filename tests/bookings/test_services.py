@@ -268,6 +268,51 @@ def test_move_to_a_taken_time_is_refused_and_nothing_changes(checkup, open_day):
     assert appointment.start == at(open_day, 9)
 
 
+def test_a_client_move_keeps_the_chosen_practitioner_even_when_another_is_free(vet, checkup, open_day):
+    other = make_practitioner("Mikko Korhonen")
+    checkup.practitioners.add(other)
+    appointment = book(checkup, at(open_day, 9), practitioner=vet)
+    assert appointment.practitioner_chosen
+    book(checkup, at(open_day, 13), practitioner=vet)  # the chosen vet is busy then; Mikko is free
+    with pytest.raises(SlotTaken):
+        move_appointment(appointment=appointment, start=at(open_day, 13), by_client=True)
+    with pytest.raises(NotBookable):  # a forged form naming Mikko
+        move_appointment(appointment=appointment, start=at(open_day, 13), practitioner=other, by_client=True)
+    appointment.refresh_from_db()
+    assert appointment.practitioner == vet and appointment.start == at(open_day, 9)
+
+
+def test_a_client_move_of_an_any_booking_goes_to_the_practitioner_named_and_nobody_else(
+    vet, checkup, open_day
+):
+    other = make_practitioner("Mikko Korhonen")
+    checkup.practitioners.add(other)
+    appointment = book(checkup, at(open_day, 9))
+    assert appointment.practitioner == vet and not appointment.practitioner_chosen
+    book(checkup, at(open_day, 13), practitioner=vet)
+    with pytest.raises(SlotTaken):  # without a name, the booked one: busy, so no silent change
+        move_appointment(appointment=appointment, start=at(open_day, 13), by_client=True)
+    moved = move_appointment(
+        appointment=appointment, start=at(open_day, 13), practitioner=other, by_client=True
+    )
+    assert moved.practitioner == other and not moved.practitioner_chosen
+
+
+def test_staff_booking_for_any_practitioner_is_not_a_chosen_one(vet, checkup, open_day):
+    staff = book(checkup, at(open_day, 9), source="phone")
+    assert not staff.practitioner_chosen
+    assert book(checkup, at(open_day, 10), source="phone", practitioner=vet).practitioner_chosen
+
+
+def test_calendar_sequence_is_a_small_counter_of_moves_and_cancels(checkup, open_day):
+    appointment = book(checkup, at(open_day, 9))
+    assert appointment.sequence == 0
+    moved = move_appointment(appointment=appointment, start=at(open_day, 13), by_client=True)
+    assert moved.sequence == 1
+    assert cancel_appointment(appointment=moved, by_client=True).sequence == 2
+    assert cancel_appointment(appointment=moved, by_client=True).sequence == 2  # twice changes nothing
+
+
 def test_client_cannot_move_or_cancel_after_the_cutoff(checkup, open_day):
     appointment = book(checkup, at(open_day, 9))
     late = at(open_day, 9) - timedelta(hours=checkup.cancel_cutoff - 1)

@@ -30,9 +30,21 @@ def test_invalid_phones_are_refused(typed):
         normalise_phone(typed)
 
 
-def test_display_form_is_national_for_finnish_numbers():
-    assert format_phone("+358400854343") == "040 0854343"
-    assert format_phone("+46812345678").startswith("+46")
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("+358400854343", "040 085 4343"),  # as Finns write it, not phonenumbers' "040 0854343"
+        ("+358401234567", "040 123 4567"),
+        ("+35891234567", "09 123 4567"),
+        ("+358931234567", "09 3123 4567"),
+    ],
+)
+def test_display_form_groups_finnish_numbers_the_finnish_way(stored, shown):
+    assert format_phone(stored) == shown
+
+
+def test_display_form_is_international_for_other_countries():
+    assert format_phone("+46812345678").startswith("+46 8")
 
 
 def test_email_is_trimmed_and_lower_cased():

@@ -44,22 +44,31 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="fi-FI", base_url=live_server.url
-    )
+    context = browser.new_context(viewport=PHONE, locale="fi-FI", base_url=live_server.url)
     page = context.new_page()
     yield page
     context.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def screenshots(page, name: str) -> None:
+    """Full-page screenshots of the page as it is, on a phone and on a desktop, under
+    test-output/e2e/ (NAME-phone.png, NAME-desktop.png); the page is left at its own size."""
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=OUTPUT / f"{name}-phone.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=OUTPUT / f"{name}-desktop.png", full_page=True)
+    page.set_viewport_size(size)
+
+
 @pytest.fixture
 def shot(page):
-    """shot("name") saves a full-page screenshot under test-output/e2e/."""
-
-    def save(name: str):
-        page.screenshot(path=OUTPUT / f"{name}.png", full_page=True)
-
-    return save
+    """shot("name") saves full-page screenshots, phone and desktop, under test-output/e2e/."""
+    return lambda name: screenshots(page, name)
 
 
 @pytest.fixture

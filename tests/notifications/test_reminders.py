@@ -39,6 +39,23 @@ def test_reminder_goes_once_within_the_day_before_with_the_manage_link(checkup, 
     assert message.subject.startswith("Påminnelse")
 
 
+def test_a_reminder_past_the_change_deadline_says_to_call_not_to_use_the_link(checkup, vet, open_day):
+    booked_long_ago(checkup, vet, at(open_day, 9))  # cut-off 24 hours: the reminder comes after it
+    send_due_reminders(now=at(open_day, 9) - timedelta(hours=23))
+    message = reminders().get()
+    assert "soita meille numeroon 040 085 4343" in message.body_text
+    assert "peru tai siirrä varaus henkilökohtaisella linkilläsi" not in message.body_text.lower()
+    assert 'href="tel:+358400854343"' in message.body_html
+
+
+def test_a_reminder_before_the_change_deadline_says_until_when(checkup, vet, open_day):
+    checkup.cancel_cutoff = 2
+    checkup.save()
+    booked_long_ago(checkup, vet, at(open_day, 9))
+    send_due_reminders(now=at(open_day, 9) - timedelta(hours=23))
+    assert "viimeistään" in reminders().get().body_text
+
+
 def test_no_reminder_for_cancelled_erased_or_just_booked_visits(checkup, vet, open_day):
     cancelled = booked_long_ago(checkup, vet, at(open_day, 9), status="cancelled")
     erased = booked_long_ago(checkup, vet, at(open_day, 10), customer=None)
@@ -91,6 +108,30 @@ def test_send_reminders_command_says_what_it_did(checkup, vet):
     out = StringIO()
     call_command("send_reminders", stdout=out)
     assert "1 queued" in out.getvalue()
+
+
+class _ThreadThatNeverRuns:
+    """A background sender whose process ends before it gets to send (what cron saw)."""
+
+    started = []
+
+    def __init__(self, *args, target, **kwargs):
+        self.target = target
+
+    def start(self):
+        self.started.append(self.target)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_sends_every_reminder_before_it_returns(checkup, vet, settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "thread"  # production's default: a page never waits for the mail server
+    monkeypatch.setattr("notifications.services.threading.Thread", _ThreadThatNeverRuns)
+    _ThreadThatNeverRuns.started.clear()
+    for n in range(10):
+        booked_long_ago(checkup, vet, timezone.now() + timedelta(hours=2, minutes=30 * n))
+    call_command("send_reminders", stdout=StringIO())
+    assert len(mail.outbox) == 10 and not _ThreadThatNeverRuns.started
+    assert not OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists()
 
 
 def test_reception_is_told_of_an_online_cancellation_within_24_hours_without_client_data(

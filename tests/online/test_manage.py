@@ -104,7 +104,7 @@ def test_cancel_after_the_cutoff_says_to_call_the_clinic(client, checkup, bookin
         occupied_end=soon + timedelta(minutes=30),
     )
     page = client.get(link(booking)).content.decode()
-    assert "0400854343" in page
+    assert '<a href="tel:+358400854343" class="phone">040 085 4343</a>' in page
     assert (
         reverse("online:manage_cancel", args=[booking.reference, manage_token(booking.reference)]) not in page
     )
@@ -164,17 +164,17 @@ def test_lookup_emails_the_link_to_the_address_on_the_booking(
     with django_capture_on_commit_callbacks(execute=True):
         matching = client.post(
             reverse("online:lookup"),
-            {"reference": booking.display_reference.lower(), "email": booking.customer.email.upper()},
+            {"reference": booking.display_reference.lower(), "contact": booking.customer.email.upper()},
         )
     assert mail.outbox[-1].to == [booking.customer.email]
     assert manage_token(booking.reference) in mail.outbox[-1].body
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         wrong_email = client.post(
-            reverse("online:lookup"), {"reference": booking.reference, "email": "attacker@example.com"}
+            reverse("online:lookup"), {"reference": booking.reference, "contact": "attacker@example.com"}
         )
         unknown = client.post(
-            reverse("online:lookup"), {"reference": "ACDEFH", "email": booking.customer.email}
+            reverse("online:lookup"), {"reference": "ACDEFH", "contact": booking.customer.email}
         )
     assert len(mail.outbox) == sent
     pages = {

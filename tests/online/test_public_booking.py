@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment
+from bookings.services import move_appointment
 from bookings.tokens import manage_token
 from customers.models import Customer
 from notifications.models import OutboxMessage
@@ -53,7 +55,8 @@ def test_start_page_lists_services_contact_details_language_switch_and_manage_li
     hidden = make_service([], name="Staff only", bookable_online=False)
     page = client.get("/").content.decode()
     assert "Terveystarkastus" in page and hidden.name not in page
-    assert "Härkikuja 1B" in page and "0400854343" in page and "inuvet@inuvet.fi" in page
+    assert "Härkikuja 1B" in page and "inuvet@inuvet.fi" in page
+    assert '<a href="tel:+358400854343" class="phone">040 085 4343</a>' in page
     assert 'name="language" value="sv"' in page and 'name="language" value="en"' in page
     assert reverse("online:lookup") in page and reverse("privacy:notice") in page
     assert '<html lang="fi">' in page
@@ -206,7 +209,7 @@ def test_booking_end_to_end_confirms_emails_ics_and_opens_manage_page(
     assert f"https://www.inuvet.fi/ajanvaraus/manage/{appointment.reference}/{token}/" in email.body
     assert email.alternatives and email.alternatives[0][1] == "text/html"
     filename, ics, mimetype = email.attachments[0]
-    assert mimetype == "text/calendar" and filename.endswith(".ics")
+    assert mimetype == "text/calendar; method=PUBLISH" and filename.endswith(".ics")
     assert "BEGIN:VEVENT" in ics and appointment.reference in ics
     assert "Maija" not in ics and "maija@" not in ics
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
@@ -251,18 +254,80 @@ def test_double_submit_gives_one_booking(client, checkup, open_day, django_captu
     assert len(mail.outbox) == 1
 
 
-def test_slot_taken_shows_the_picker_again_with_the_typed_details_kept(client, checkup, open_day):
+def test_slot_taken_shows_the_form_again_as_typed_with_other_times_to_book(client, checkup, open_day):
     key = open_form(client, checkup, at(open_day, 9))
     make_appointment(checkup, checkup.practitioners.first(), at(open_day, 9))  # someone was faster
-    response = client.post(
-        details_url(checkup, at(open_day, 9)), {**DETAILS, "request_key": key}, follow=True
-    )
+    response = client.post(details_url(checkup, at(open_day, 9)), {**DETAILS, "request_key": key})
     page = response.content.decode()
-    assert response.redirect_chain[-1][0].startswith(reverse("online:slots", args=[checkup.pk]))
-    assert "that time was just taken" in page or "juuri varattu" in page
+    assert response.status_code == 409
+    assert "juuri varattu" in page and page.count("<title>Virhe: ") == 1
+    assert 'value="Maija Meikäläinen"' in page and 'value="maija@example.com"' in page
+    assert "Kissa, rokotus</textarea>" in page
+    # Each other time is a button of the same form: one click books it with what was typed.
+    other = details_url(checkup, at(open_day, 9, 30))
+    assert f'formaction="{other}"' in page
+    assert f'formaction="{details_url(checkup, at(open_day, 9))}"' not in page
+    booked = client.post(other, {**DETAILS, "request_key": key})
+    assert booked.status_code == 302
+    assert Appointment.objects.filter(customer__email="maija@example.com", start=at(open_day, 9, 30)).exists()
+
+
+def test_slot_taken_keeps_the_details_for_a_time_chosen_from_the_picker_too(client, checkup, open_day):
+    key = open_form(client, checkup, at(open_day, 9))
+    make_appointment(checkup, checkup.practitioners.first(), at(open_day, 9))
+    client.post(details_url(checkup, at(open_day, 9)), {**DETAILS, "request_key": key})
     next_form = client.get(details_url(checkup, at(open_day, 10))).content.decode()
     assert 'value="Maija Meikäläinen"' in next_form and 'value="maija@example.com"' in next_form
     assert Appointment.objects.count() == 1
+
+
+def test_enter_on_the_taken_form_books_nothing_by_itself(client, checkup, open_day):
+    key = open_form(client, checkup, at(open_day, 9))
+    make_appointment(checkup, checkup.practitioners.first(), at(open_day, 9))
+    page = client.post(
+        details_url(checkup, at(open_day, 9)), {**DETAILS, "request_key": key}
+    ).content.decode()
+    form = page[page.index('<form method="post" novalidate class="details-form">') :]
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    assert "disabled" in first_button and "formaction" not in first_button  # the default button
+
+
+def test_back_after_booking_shows_the_clients_own_booking(client, checkup, open_day):
+    booked = submit(client, checkup, at(open_day, 9))
+    back = client.get(details_url(checkup, at(open_day, 9)), follow=True)
+    page = back.content.decode()
+    appointment = Appointment.objects.get()
+    assert back.redirect_chain[-1][0] == booked["Location"]
+    assert appointment.display_reference in page and "alert-danger" not in page
+    # Another browser going to the same time hears only that it is not free.
+    other = Client().get(details_url(checkup, at(open_day, 9)), follow=True).content.decode()
+    assert appointment.display_reference not in other and "ei ole vapaana" in other
+    # Once moved away, this browser gets the form of the (free again) time, not a stale booking.
+    move_appointment(appointment=appointment, start=at(open_day, 13), by_client=True)
+    again = client.get(details_url(checkup, at(open_day, 9)))
+    assert again.status_code == 200 and 'name="request_key"' in again.content.decode()
+
+
+def test_details_page_says_until_when_the_booking_can_be_changed_online(client, checkup, open_day):
+    page = client.get(details_url(checkup, at(open_day, 9))).content.decode()
+    deadline = at(open_day, 9) - timedelta(hours=checkup.cancel_cutoff)
+    assert "voit siirtää tai perua" in page.lower() and f"klo {deadline:%-H.%M}" in page
+
+
+def test_times_inside_the_change_cutoff_are_marked_before_booking(client, checkup):
+    checkup.cancel_cutoff = 24 * 10  # everything offered this week is inside the cut-off
+    checkup.save()
+    picker = client.get(reverse("online:slots", args=[checkup.pk]), {"week": "first"}).content.decode()
+    assert "slot-locked" in picker and "locked-legend" in picker
+    first = re.search(r'class="btn btn-outline-primary slot slot-locked" href="([^"]+)"', picker).group(1)
+    details = client.get(first).content.decode()
+    assert "change-deadline" in details and "tel:+358400854343" in details
+    assert "voit siirtää tai perua tämän varauksen verkossa" not in details.lower()
+
+
+def test_a_time_past_the_cutoff_is_not_marked(client, checkup, open_day):
+    picker = client.get(reverse("online:slots", args=[checkup.pk]), {"week": open_day.isoformat()})
+    assert "slot-locked" not in picker.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -310,8 +375,9 @@ def test_forged_slots_are_refused_with_a_message(client, checkup, open_day, star
         "That time is not available" in response.content.decode()
         or "ei ole vapaana" in response.content.decode()
     )
-    post = client.post(details_url(checkup, when), {**DETAILS, "request_key": "k" * 20}, follow=True)
-    assert post.status_code == 200
+    post = client.post(details_url(checkup, when), {**DETAILS, "request_key": "k" * 20})
+    assert post.status_code == 409
+    assert "Aikaa ei voi varata" in post.content.decode()
     assert not Appointment.objects.exists()
 
 

@@ -26,7 +26,8 @@ def test_privacy_notice_in_each_language_names_the_controller_and_current_law(
         "3178068-7",
         "Härkikuja 1B",
         "inuvet@inuvet.fi",
-        "0400854343",
+        "040 085 4343",
+        "tel:+358400854343",
         "Noora Vahvelainen",
     ):
         assert value in page

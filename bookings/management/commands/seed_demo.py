@@ -76,10 +76,12 @@ SERVICES = [
         15,
     ),
 ]
+VET = ("eläinlääkäri", "veterinär", "veterinarian")
+NURSE = ("eläinhoitaja", "djurskötare", "veterinary nurse")
 PRACTITIONERS = [
-    ("Aino Virtanen", "eläinlääkäri", [0, 1, 2, 3, 4]),
-    ("Mikko Korhonen", "eläinlääkäri", [0, 1, 2, 3, 4]),
-    ("Laura Nieminen", "eläinhoitaja", [0, 1, 2, 3, 4]),
+    ("Aino Virtanen", VET, [0, 1, 2, 3, 4]),
+    ("Mikko Korhonen", VET, [0, 1, 2, 3, 4]),
+    ("Laura Nieminen", NURSE, [0, 1, 2, 3, 4]),
 ]
 NURSE_SERVICES = {"Rokotus", "Kynsienleikkaus"}
 DAY_HOURS = [(time(8, 0), time(11, 30)), (time(12, 0), time(16, 0))]
@@ -169,8 +171,10 @@ class Command(BaseCommand):
         if Service.objects.exists():
             return False
         practitioners = []
-        for order, (name, title, weekdays) in enumerate(PRACTITIONERS):
-            practitioner = Practitioner.objects.create(name=name, title=title, order=order)
+        for order, (name, (title, title_sv, title_en), weekdays) in enumerate(PRACTITIONERS):
+            practitioner = Practitioner.objects.create(
+                name=name, title=title, title_sv=title_sv, title_en=title_en, order=order
+            )
             practitioners.append(practitioner)
             WorkingHours.objects.bulk_create(
                 WorkingHours(practitioner=practitioner, weekday=day, start=start, end=end)
@@ -191,7 +195,7 @@ class Command(BaseCommand):
                 slot_step=step,
                 order=order,
             )
-            vets = [p for p in practitioners if p.title == "eläinlääkäri"]
+            vets = [p for p in practitioners if p.title == VET[0]]
             service.practitioners.set(practitioners if name in NURSE_SERVICES else vets)
         tz = local_tz()
         today = timezone.localdate()
