@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment
-from bookings.tokens import current_manage_token
+from bookings.tokens import address_code, current_manage_token
 from inuvet.links import public_url
 from notifications.services import queue_email, queue_sms
 
@@ -34,6 +34,16 @@ def book_again_url(appointment: Appointment) -> str:
         return public_url("online:home")
     who = appointment.practitioner_id if appointment.practitioner_chosen else "any"
     return public_url("online:slots", service_id=service.pk) + f"?practitioner={who}"
+
+
+def confirm_address_url(appointment: Appointment) -> str:
+    """The link that shows the client holds the booking's address, or "" when there is nothing to
+    confirm (no address, already confirmed, no manage link)."""
+    customer, token = appointment.customer, current_manage_token(appointment)
+    if customer is None or not customer.email or customer.email_confirmed_at or not token:
+        return ""
+    code = address_code(appointment.reference, customer.email)
+    return public_url("online:confirm_address", reference=appointment.reference, token=token, code=code)
 
 
 def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | None = None):
@@ -64,6 +74,7 @@ def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | 
             "can_change_online": appointment.status == Appointment.Status.CONFIRMED
             and now < appointment.change_deadline,
             "book_again_url": book_again_url(appointment) if kind == "booking_cancelled" else "",
+            "confirm_address_url": confirm_address_url(appointment) if kind == "booking_confirmed" else "",
         }
         return queue_email(
             kind=kind,
@@ -137,6 +148,34 @@ def send_manage_link(*, reference: str, email: str = "", phone: str = "") -> boo
     queue_booking_email(appointment, "manage_link")
     logger.info("manage link sent ref=%s", appointment.reference)
     return True
+
+
+def send_links_of_address(*, email: str, language: str) -> int:
+    """Email the links of every upcoming booking held with `email` to that address (the client who
+    hit the booking cap asked for them). Only the holder of the address receives them; nothing is
+    sent when there are none. How many bookings the email lists."""
+    appointments = list(
+        Appointment.objects.confirmed()
+        .upcoming()
+        .filter(customer__email=email)
+        .select_related("service", "practitioner", "customer")
+        .order_by("start")
+    )
+    bookings = [(a, manage_url(a)) for a in appointments]
+    bookings = [(a, link) for a, link in bookings if link]
+    if not bookings:
+        logger.info("links of an address requested: none")
+        return 0
+    with translation.override(language):
+        queue_email(
+            kind="my_bookings",
+            to=email,
+            language=language,
+            context={"bookings": bookings},
+            customer=bookings[0][0].customer,
+        )
+    logger.info("links of an address sent bookings=%s", len(bookings))
+    return len(bookings)
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:

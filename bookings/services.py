@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -145,11 +144,14 @@ def _check_staff_time(start: datetime, source: str, now: datetime) -> None:
         raise OutsideBookingWindow(_("That time is in the past."))
 
 
-def _active_bookings_of_person(email: str, phone: str, now: datetime) -> int:
+def _active_bookings_of_person(email: str, now: datetime) -> int:
+    """Upcoming bookings whose address its holder confirmed: bookings someone else made with the
+    address (never confirmed) never block its owner. A phone cannot be confirmed, so it does not
+    count."""
     return (
         Appointment.objects.active()
         .upcoming(now)
-        .filter(Q(customer__email=email) | Q(customer__phone=phone))
+        .filter(customer__email=email, customer__email_confirmed_at__isnull=False)
         .count()
     )
 
@@ -250,7 +252,7 @@ def book_appointment(
             if not free:
                 raise SlotTaken
             limit = settings.BOOKING_MAX_ACTIVE_PER_PERSON
-            if online and _active_bookings_of_person(email, phone, now) >= limit:
+            if online and _active_bookings_of_person(email, now) >= limit:
                 raise TooManyBookings
             appointment = Appointment(
                 service=service,

@@ -48,6 +48,18 @@ def token_matches(token: str, stored_hash: str | None) -> bool:
     return matches and stored_hash is not None
 
 
+def link_code(purpose: str, reference: str, email: str) -> str:
+    """The code of a link emailed to `email` about a booking ("address": confirm the address;
+    "marketing": give marketing consent; "new-email": confirm a changed address). Only someone
+    who received that email has it: an HMAC of the purpose, the booking and the address (80 bits)."""
+    digest = salted_hmac(f"bookings.{purpose}", f"{reference}:{email}", algorithm="sha256").digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def address_code(reference: str, email: str) -> str:
+    return link_code("address", reference, email)
+
+
 def new_request_key() -> str:
     """A fresh random key for one booking form: submitting the same form twice books once."""
     return secrets.token_urlsafe(24)

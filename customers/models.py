@@ -29,6 +29,13 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
     phone = models.CharField(_("phone"), max_length=20, db_index=True, help_text=_("E.164"))
     email = models.EmailField(_("email"), max_length=EMAIL_MAX_LENGTH, db_index=True, blank=True)
+    # A changed address waits here until a link sent to it is used (then it becomes `email`).
+    pending_email = models.EmailField(
+        _("new email, waiting for confirmation"), max_length=EMAIL_MAX_LENGTH, blank=True
+    )
+    # When the person showed they hold the email address (a link sent to it was opened and its
+    # button pressed). Only then does the address count for the per-person booking cap.
+    email_confirmed_at = models.DateTimeField(_("email confirmed"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

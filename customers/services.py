@@ -14,10 +14,26 @@ def find_or_create_customer(*, name: str, phone: str, email: str) -> Customer:
 
 
 def update_customer(*, customer: Customer, name: str, phone: str, email: str) -> Customer:
-    """Correct a customer's details (already normalised by the form). Audited by auditlog."""
+    """Correct a customer's details (already normalised by the form). Audited by auditlog.
+    A new email address is not confirmed until its holder shows it (see confirm_email)."""
+    if email != customer.email:
+        customer.email_confirmed_at = None
     customer.name, customer.phone, customer.email = name, phone, email
     customer.save()
     return customer
+
+
+def confirm_email(*, customer: Customer, email: str) -> bool:
+    """The person showed they hold `email` (a link sent there was used): if it is still the
+    record's address, the record's address counts as confirmed. Whether it did."""
+    from django.utils import timezone
+
+    if not customer.email or customer.email != email:
+        return False
+    if customer.email_confirmed_at is None:
+        customer.email_confirmed_at = timezone.now()
+        customer.save(update_fields=["email_confirmed_at", "updated_at"])
+    return True
 
 
 def create_customer(*, name: str, phone: str, email: str) -> Customer:

@@ -42,12 +42,12 @@ def try_use(request, scope: str, *, who: str | None = None) -> int:
     return _store().take(_key(scope, who if who is not None else client_ip(request)), limit, window)
 
 
-def over_limit(request, scope: str) -> bool:
-    """True when this client has used up the scope's allowance (records nothing)."""
+def over_limit(request, scope: str, *, who: str | None = None) -> bool:
+    """True when this client (or `who`) has used up the scope's allowance (records nothing)."""
     if not settings.RATE_LIMITS_ENABLED:
         return False
     limit, window = settings.RATE_LIMITS[scope]
-    return _store().used(_key(scope, client_ip(request)), window) >= limit
+    return _store().used(_key(scope, who if who is not None else client_ip(request)), window) >= limit
 
 
 def count(request, scope: str) -> None:

@@ -406,6 +406,12 @@ RATE_LIMITS = {
     "manage": env_rate("DJANGO_RATE_LIMIT_MANAGE", "30/3600"),
     "manage_action": env_rate("DJANGO_RATE_LIMIT_MANAGE_ACTIONS", "20/3600"),
     "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
+    # New bookings made from one address (an address may try more, e.g. after a taken time).
+    "new_booking": env_rate("DJANGO_RATE_LIMIT_NEW_BOOKINGS", "6/3600"),
+    # Thresholds, not limits: past them the booking form asks for a proof of work (PROOF_OF_WORK
+    # auto): booking attempts of one address, and of everyone together.
+    "proof_of_work_address": env_rate("DJANGO_PROOF_OF_WORK_AFTER", "3/3600"),
+    "proof_of_work_site": env_rate("DJANGO_PROOF_OF_WORK_SITE_AFTER", "120/600"),
 }
 
 # Every write to business or personal data is logged with actor, time and address. Personal

@@ -4,6 +4,8 @@ Templates render them with crispy's `|crispy` filter, which never writes a <form
 a form nested in the page's form is dropped by browsers, and its submit button then sends nothing.
 """
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models import MESSAGE_MAX_LENGTH
 from bookings.references import parse_reference
-from customers.contact import has_control_characters, normalise_email, normalise_phone
-from customers.forms import ContactFields
+from customers.contact import can_receive_sms, has_control_characters, normalise_email, normalise_phone
+from customers.forms import ContactCleaning, ContactFields, email_field
 
 MARKETING_CONSENT_TEXT = _(
     "Yes, Inuvet may send me news and offers by email. I can withdraw this at any time from my booking link."
@@ -65,8 +67,28 @@ class BookingDetailsForm(ContactFields):
         )(),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    marketing_consent = forms.BooleanField(label=MARKETING_CONSENT_TEXT, required=False)
+    sms_opt_in = forms.BooleanField(
+        label=_("Send me text messages: the confirmation, a reminder the day before, and changes"),
+        required=False,
+        help_text=_("To a mobile number. They say the time and give your link, nothing about the visit."),
+    )
+    marketing_consent = forms.BooleanField(
+        label=MARKETING_CONSENT_TEXT,
+        required=False,
+        help_text=_("We email you a link to confirm it."),
+    )
     request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # A solved challenge, when the form asks for one (online/proof_of_work.py).
+    proof_of_work = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        phone = data.get("phone")
+        if data.get("sms_opt_in") and phone and not can_receive_sms(phone):
+            self.add_error(
+                "sms_opt_in", _("Text messages need a mobile number. This number looks like a landline.")
+            )
+        return data
 
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
@@ -114,3 +136,25 @@ class LookupForm(forms.Form):
             raise forms.ValidationError(
                 _("Enter the email address or the phone number you gave when booking.")
             ) from None
+
+
+class EmailForm(ContactCleaning, forms.Form):
+    email = email_field()
+
+
+class DateInput(forms.DateInput):
+    """A date picker (`type=date`) that never echoes a value that is no date: the page stays valid
+    HTML and the browser's picker starts empty; the field's error says what was wrong."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)

@@ -16,19 +16,26 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
-from bookings.emails import manage_url, send_manage_link
+from bookings.emails import manage_url, send_links_of_address, send_manage_link
 from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment, Practitioner
-from bookings.services import BookingError, cancel_appointment, client_may_change, move_appointment
+from bookings.services import (
+    BookingError,
+    cancel_appointment,
+    client_may_change,
+    move_appointment,
+    set_sms_opt_in,
+)
 from bookings.tokens import current_manage_token, token_matches
 from customers.forms import ContactFields
 from inuvet import ratelimit
-from online.forms import LookupForm
+from inuvet.background import after_response
+from online.forms import EmailForm, LookupForm
 from online.picker import url_per_slot, week_asked_for, week_context, week_of
 from privacy.exports import zip_download
 from privacy.models import ConsentRecord, DataSubjectRequest
 from privacy.services import (
-    correct_person,
+    correct_by_client,
     erase_by_subject,
     export_by_subject,
     has_consent,
@@ -246,11 +253,18 @@ def manage_correct(request, appointment: Appointment, token: str):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            correct_person(customer=customer, **form.cleaned_data)
+            email_waits = correct_by_client(
+                appointment=appointment, language=get_language(), **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Your details are corrected."))
+            if email_waits:
+                messages.info(
+                    request,
+                    _("We sent a link to your new email address: the change takes effect when you open it."),
+                )
             return redirect(_page(appointment, token))
     return render(
         request, "online/manage_correct.html", {"form": form, "appointment": appointment, "token": token}
@@ -269,6 +283,24 @@ def manage_export(request, appointment: Appointment, token: str):
         language=get_language(),
     )
     return zip_download(content, f"inuvet-my-data-{appointment.display_reference}")
+
+
+@require_POST
+@with_manage_link
+def manage_sms(request, appointment: Appointment, token: str):
+    """Text messages about this booking on or off."""
+    try:
+        set_sms_opt_in(appointment=appointment, wanted=request.POST.get("sms") == "on")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("We will send you text messages about this booking.")
+            if appointment.sms_opt_in
+            else _("We will not send you text messages about this booking."),
+        )
+    return redirect(_page(appointment, token))
 
 
 @require_POST
@@ -326,6 +358,21 @@ def lookup(request):
     """
     form = LookupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        send_manage_link(reference=form.cleaned_data["reference"], **form.cleaned_data["contact"])
+        # Whether such a booking exists is found out after the response: same time either way.
+        after_response(
+            send_manage_link, reference=form.cleaned_data["reference"], **form.cleaned_data["contact"]
+        )
         return render(request, "online/lookup_sent.html")
     return render(request, "online/lookup.html", {"form": form})
+
+
+@never_cache
+@require_POST
+@ratelimit.limit_posts("lookup")
+def send_my_links(request):
+    """The booking cap stopped the client: the links of their upcoming bookings go to the address
+    typed (only its holder gets them). The answer is the same whether or not any exist."""
+    form = EmailForm(request.POST)
+    if form.is_valid():
+        after_response(send_links_of_address, email=form.cleaned_data["email"], language=get_language())
+    return render(request, "online/my_links_sent.html")

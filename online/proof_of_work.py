@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from inuvet import ratelimit
+
 MAX_NUMBER = 100_000
 LIFETIME = timedelta(minutes=20)
 
@@ -51,5 +53,20 @@ def solved(payload: str) -> bool:
     return cache.add(f"pow-used:{used}", 1, timeout=int(LIFETIME.total_seconds()) + 60)
 
 
-def enabled() -> bool:
-    return settings.PROOF_OF_WORK != "off"
+SITE = "all addresses"  # who the site-wide threshold counts
+
+
+def required(request) -> bool:
+    """Whether this client's booking must carry a solved challenge: always, never, or (auto)
+    once its address, or everyone together, passed the threshold of booking attempts."""
+    if settings.PROOF_OF_WORK != "auto":
+        return settings.PROOF_OF_WORK == "always"
+    return ratelimit.over_limit(request, "proof_of_work_address") or ratelimit.over_limit(
+        request, "proof_of_work_site", who=SITE
+    )
+
+
+def count_attempt(request) -> None:
+    """One booking attempt, towards the thresholds."""
+    ratelimit.count(request, "proof_of_work_address")
+    ratelimit.try_use(request, "proof_of_work_site", who=SITE)

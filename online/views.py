@@ -23,6 +23,7 @@ from bookings.models import Appointment, Practitioner, Service
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
+from online import proof_of_work
 from online.forms import BookingDetailsForm
 from online.manage import appointment_manage_url
 from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
@@ -126,7 +127,17 @@ def details(request, service_id: int, practitioner: int | None, start):
 
     if request.method == "POST":
         form = BookingDetailsForm(request.POST)
+        needs_proof = proof_of_work.required(request)
+        proof_of_work.count_attempt(request)
         if form.is_valid():
+            if needs_proof and not proof_of_work.solved(form.cleaned_data["proof_of_work"]):
+                form.add_error(None, _("Please wait while your browser checks the form, then send it again."))
+                return _render_details(request, form, service, chosen, start, status=400)
+            if ratelimit.over_limit(request, "new_booking"):
+                form.add_error(
+                    None, _("Too many bookings have been made from your connection in the last hour.")
+                )
+                return _render_details(request, form, service, chosen, start, status=429)
             return _book(request, form, service, chosen, start)
     else:
         booked = _booked_here(request, start)
@@ -152,6 +163,7 @@ def _render_details(
     start,
     status: int = 200,
     alternatives=None,
+    at_cap: bool = False,
 ):
     change_deadline = service.change_deadline(start)
     context = {
@@ -164,7 +176,9 @@ def _render_details(
         "can_change_online": timezone.now() < change_deadline,
         "alternatives": alternatives,
         "alternatives_offered": alternatives is not None,
+        "at_cap": at_cap,
         "alternatives_locked": has_locked(alternatives or []),
+        "proof_of_work": proof_of_work.new_challenge() if proof_of_work.required(request) else None,
     }
     return render(request, "online/details.html", context, status=status)
 
@@ -199,12 +213,14 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
             email=data["email"],
             message=data["message"],
             marketing_consent=data["marketing_consent"],
+            sms_opt_in=data["sms_opt_in"],
             language=get_language(),
             request_key=data["request_key"],
         )
     except TooManyBookings as error:
+        # The same status as any other form error; the page offers to email the client their links.
         form.add_error(None, error.message)
-        return _render_details(request, form, service, practitioner, start, status=409)
+        return _render_details(request, form, service, practitioner, start, status=400, at_cap=True)
     except BookingError as error:
         # The form comes back with what was typed and other free times to book with one click;
         # the details also wait in the session for a time chosen from the picker instead.
@@ -221,5 +237,7 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
     if DRAFT_KEY in request.session:
         del request.session[DRAFT_KEY]
     _remember_booked(request, booked.appointment)
+    if not booked.replayed:
+        ratelimit.count(request, "new_booking")
     messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
     return redirect(appointment_manage_url(booked.appointment))

@@ -18,23 +18,19 @@ from bookings.models import Service
 from bookings.services import BookingError
 from customers.forms import ContactCleaning, email_field, name_field, phone_field
 from inuvet import ratelimit
-from online.manage import appointment_manage_url
+from online.forms import DateInput
+from online.manage import appointment_manage_url, with_manage_link
 from waitlist.services import WaitlistError, book_from_offer, find_offer, join_waitlist, leave_waitlist
 
 
-class WaitlistForm(ContactCleaning, forms.Form):
+class EarlierForm(forms.Form):
+    """Which earlier times the client waits for (their details come from the booking)."""
+
     practitioner = forms.ModelChoiceField(
         label=_("Practitioner"), queryset=None, required=False, empty_label=_("Any practitioner")
     )
-    first_day = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    last_day = forms.DateField(
-        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    name = name_field()
-    phone = phone_field()
-    email = email_field(help_text=_("Free times are sent here."))
+    first_day = forms.DateField(label=_("First day"), widget=DateInput)
+    last_day = forms.DateField(label=_("Last day"), widget=DateInput)
     sms_opt_in = forms.BooleanField(label=_("Send them to me by text message too"), required=False)
 
     def __init__(self, *args, service: Service, **kwargs):
@@ -43,6 +39,14 @@ class WaitlistForm(ContactCleaning, forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class WaitlistForm(ContactCleaning, EarlierForm):
+    name = name_field()
+    phone = phone_field()
+    email = email_field(help_text=_("Free times are sent here."))
+
+    field_order = ["practitioner", "first_day", "last_day", "name", "phone", "email", "sms_opt_in"]
 
 
 @never_cache
@@ -78,6 +82,50 @@ def waitlist_join(request, service_id: int):
             return render(request, "online/waitlist_joined.html", {"entry": joined.entry})
     status = 400 if form.errors else 200
     return render(request, "online/waitlist_join.html", {"form": form, "service": service}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@with_manage_link
+def waitlist_earlier(request, appointment, token: str):
+    """From a booking's page: wait for an earlier time; booking one cancels this booking."""
+    service, customer = appointment.service, appointment.customer
+    day = timezone.localtime(appointment.start).date()
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    if customer is None or appointment.status != appointment.Status.CONFIRMED or day <= tomorrow:
+        context = {"service": service, "too_soon": True, "replaces": appointment, "token": token}
+        return render(request, "online/waitlist_join.html", context, status=409)
+    form = EarlierForm(
+        request.POST or None,
+        service=service,
+        initial={
+            "practitioner": appointment.practitioner,
+            "first_day": tomorrow,
+            "last_day": day - timedelta(days=1),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            joined = join_waitlist(
+                service=service,
+                practitioner=data["practitioner"],
+                first_day=data["first_day"],
+                last_day=min(data["last_day"], day),
+                name=customer.name,
+                phone=customer.phone,
+                email=customer.email,
+                sms_opt_in=data["sms_opt_in"],
+                language=get_language(),
+                replaces=appointment,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        except WaitlistError as error:
+            form.add_error(None, error.message)
+        else:
+            return render(request, "online/waitlist_joined.html", {"entry": joined.entry})
+    context = {"form": form, "service": service, "replaces": appointment, "token": token}
+    return render(request, "online/waitlist_join.html", context, status=400 if form.errors else 200)
 
 
 def _offer_or_404(request, token: str):

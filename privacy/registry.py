@@ -99,7 +99,7 @@ class CustomerRecords(Location):
     key = "customer_records"
     title = _("Your details")
     explanation = _("The name, phone number and email address you gave, one record per booking.")
-    personal_fields = {"customers.Customer": {"name", "phone", "email"}}
+    personal_fields = {"customers.Customer": {"name", "phone", "email", "pending_email"}}
 
     def find(self, person, found):
         return list(Customer.objects.filter(pk__in=person.ids).order_by("pk"))
@@ -112,6 +112,8 @@ class CustomerRecords(Location):
                 "phone": c.phone,
                 "phone_display": format_phone(c.phone),
                 "email": c.email,
+                "new_email_waiting_for_confirmation": c.pending_email,
+                "email_confirmed_at": when(c.email_confirmed_at),
                 "created_at": when(c.created_at),
                 "updated_at": when(c.updated_at),
             }

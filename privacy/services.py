@@ -10,11 +10,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from bookings.tokens import current_manage_token, link_code
 from customers.contact import normalise_email, normalise_name, normalise_phone
 from customers.models import Customer, search_condition
-from customers.services import update_customer
+from customers.services import confirm_email, update_customer
 from inuvet.audit import log_access
 from inuvet.links import public_url
 from notifications.services import queue_email
@@ -48,24 +50,69 @@ def record_consent(
 
 
 def _latest_consents(purpose: str, records) -> dict:
-    """The latest record per person, a person being an email address (or a record without one):
-    a withdrawal through any of the person's bookings withdraws it everywhere."""
+    """The latest record per customer record. Consent is given and withdrawn per record, by
+    whoever shows they hold its address: a booking made with someone's address neither shows nor
+    changes the consent they gave through their own bookings."""
     latest = {}
     for record in records.filter(purpose=purpose).select_related("customer").order_by("created_at", "pk"):
-        latest[record.customer.email or f"#{record.customer_id}"] = record
+        latest[record.customer_id] = record
     return latest
 
 
 def has_consent(customer: Customer, purpose: str) -> bool:
-    same = Q(customer=customer) | (Q(customer__email=customer.email) if customer.email else Q(pk__in=[]))
-    latest = _latest_consents(purpose, ConsentRecord.objects.filter(same))
+    latest = _latest_consents(purpose, ConsentRecord.objects.filter(customer=customer))
     return any(record.given for record in latest.values())
 
 
 def consenting_customers(purpose: str = ConsentRecord.Purpose.MARKETING) -> list[Customer]:
-    """Persons whose latest word on the purpose is consent: the only marketing list."""
+    """Persons whose latest word on the purpose is consent, one row per email address: the only
+    marketing list."""
     latest = _latest_consents(purpose, ConsentRecord.objects.all())
-    return sorted((r.customer for r in latest.values() if r.given), key=lambda c: (c.name, c.pk))
+    by_address = {r.customer.email: r.customer for r in latest.values() if r.given and r.customer.email}
+    return sorted(by_address.values(), key=lambda c: (c.name, c.pk))
+
+
+def _booking_link(appointment, name: str, code: str) -> str:
+    token = current_manage_token(appointment)
+    return public_url(name, reference=appointment.reference, token=token, code=code)
+
+
+def ask_marketing_consent(*, appointment, language: str) -> None:
+    """The client ticked "send me news and offers": consent is recorded only when the holder of
+    the address confirms it from the email this sends (double opt-in)."""
+    customer = appointment.customer
+    code = link_code("marketing", appointment.reference, customer.email)
+    queue_email(
+        kind="marketing_confirm",
+        to=customer.email,
+        language=language,
+        context={"name": customer.name, "link": _booking_link(appointment, "online:confirm_marketing", code)},
+        customer=customer,
+        reference=appointment.reference,
+    )
+
+
+def confirm_marketing_consent(*, appointment, code: str, text: str, language: str) -> bool:
+    """The holder of the address confirms marketing consent (the link's code matches the booking's
+    current address). Also confirms the address. Whether it did."""
+    customer = appointment.customer
+    if customer is None or not customer.email:
+        return False
+    if not constant_time_compare(code, link_code("marketing", appointment.reference, customer.email)):
+        return False
+    # The consent and the confirmed address stand together.
+    with transaction.atomic():
+        if not has_consent(customer, ConsentRecord.Purpose.MARKETING):
+            record_consent(
+                customer=customer,
+                purpose=ConsentRecord.Purpose.MARKETING,
+                given=True,
+                text=text,
+                language=language,
+                source="booking form, confirmed by email",
+            )
+        confirm_email(customer=customer, email=customer.email)
+    return True
 
 
 # Finding a person ---------------------------------------------------------------------------------
@@ -119,7 +166,8 @@ def export_marketing_list(*, actor) -> list[Customer]:
 
 
 def correct_person(*, customer: Customer, name: str, phone: str, email: str) -> Customer:
-    """Correct a person's name, phone and email (from the manage link or the DPO); audited.
+    """Correct a person's name, phone and email (the DPO, or staff who identified the person);
+    audited. Clients correct themselves with correct_by_client.
 
     Raises:
         ValidationError: a value is not acceptable.
@@ -128,6 +176,57 @@ def correct_person(*, customer: Customer, name: str, phone: str, email: str) -> 
     return update_customer(
         customer=customer, name=normalise_name(name), phone=normalise_phone(phone), email=email
     )
+
+
+def correct_by_client(*, appointment, name: str, phone: str, email: str, language: str) -> bool:
+    """The client corrects their details from the booking's link. Name and phone change at once;
+    a new email address only once a link sent to it is used (see apply_email_change), so no one
+    can move a booking onto someone else's address. Whether an email change waits.
+
+    Raises:
+        ValidationError: a value is not acceptable.
+    """
+    customer = appointment.customer
+    email = normalise_email(email)
+    # The corrected details and the link to the new address commit together.
+    with transaction.atomic():
+        correct_person(customer=customer, name=name, phone=phone, email=customer.email)
+        if email == customer.email:
+            if customer.pending_email:
+                customer.pending_email = ""
+                customer.save(update_fields=["pending_email", "updated_at"])
+            return False
+        customer.pending_email = email
+        customer.save(update_fields=["pending_email", "updated_at"])
+        code = link_code("new-email", appointment.reference, email)
+        queue_email(
+            kind="email_change_confirm",
+            to=email,
+            language=language,
+            context={"name": customer.name, "link": _booking_link(appointment, "online:confirm_email", code)},
+            customer=customer,
+            reference=appointment.reference,
+        )
+    return True
+
+
+def apply_email_change(*, appointment, code: str) -> bool:
+    """The holder of the new address used the link sent to it: it becomes the booking's address
+    (and counts as confirmed). Whether it did."""
+    customer = appointment.customer
+    if customer is None or not customer.pending_email:
+        return False
+    if not constant_time_compare(code, link_code("new-email", appointment.reference, customer.pending_email)):
+        return False
+    # The address, its confirmation and the emptied pending field stand together.
+    with transaction.atomic():
+        update_customer(
+            customer=customer, name=customer.name, phone=customer.phone, email=customer.pending_email
+        )
+        customer.pending_email = ""
+        customer.save(update_fields=["pending_email", "updated_at"])
+        confirm_email(customer=customer, email=customer.email)
+    return True
 
 
 # Requests and self-service ---------------------------------------------------------------------------

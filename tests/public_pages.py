@@ -10,13 +10,25 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from bookings.emails import send_due_reminders, send_manage_link
+from bookings.emails import send_due_reminders, send_links_of_address, send_manage_link
 from bookings.services import book_appointment, cancel_appointment, move_appointment
-from bookings.tokens import manage_token
+from bookings.tokens import hash_token, link_code, manage_token
+from customers.models import Customer
 from notifications.models import OutboxMessage
+from online.services import book_online
 from privacy.models import DataSubjectRequest
-from privacy.services import send_deadline_notices, send_verification_link
-from tests.factories import at, client_details, make_appointment, make_practitioner, make_service
+from privacy.services import correct_by_client, send_deadline_notices, send_verification_link
+from tests.factories import (
+    at,
+    client_details,
+    make_appointment,
+    make_practitioner,
+    make_service,
+    next_open_weekday,
+)
+from waitlist import services as waitlist_services
+from waitlist.models import WaitlistOffer
+from waitlist.services import join_waitlist
 
 # Not pages: files, the favicon, and POST-only actions (their pages are listed under other names).
 NOT_PAGES = {
@@ -25,6 +37,7 @@ NOT_PAGES = {
     "online:manage_export",
     "online:manage_consent",
     "privacy:verified_export",
+    "online:manage_sms",
 }
 
 
@@ -113,6 +126,32 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         service=service, start=at(day, 11), **client_details(), message="Koira ontuu.\nEtujalka."
     ).appointment
     get("manage", "online:manage", link(booking))
+    get("earlier time", "online:manage_earlier", link(booking, "online:manage_earlier"))
+    post(
+        "earlier time, errors",
+        "online:manage_earlier",
+        link(booking, "online:manage_earlier"),
+        {"first_day": "x"},
+    )
+    email = booking.customer.email
+    get(
+        "confirm address",
+        "online:confirm_address",
+        link(booking, "online:confirm_address", code=link_code("address", booking.reference, email)),
+    )
+    get(
+        "confirm marketing",
+        "online:confirm_marketing",
+        link(booking, "online:confirm_marketing", code=link_code("marketing", booking.reference, email)),
+    )
+    Customer.objects.filter(pk=booking.customer_id).update(pending_email="new@example.com")
+    get(
+        "confirm new email",
+        "online:confirm_email",
+        link(
+            booking, "online:confirm_email", code=link_code("new-email", booking.reference, "new@example.com")
+        ),
+    )
     get("move", "online:manage_move", link(booking, "online:manage_move") + f"?week={day.isoformat()}")
     make_appointment(service, aino, at(day, 13))
     get(
@@ -139,6 +178,40 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         "online:lookup",
         reverse("online:lookup"),
         {"reference": soon.reference, "contact": soon.customer.email},
+    )
+    post(
+        "my bookings sent",
+        "online:send_my_links",
+        reverse("online:send_my_links"),
+        {"email": soon.customer.email},
+    )
+    waitlist = reverse("online:waitlist_join", args=[service.pk])
+    get("waiting list", "online:waitlist_join", waitlist)
+    post(
+        "waiting list, errors", "online:waitlist_join", waitlist, {"first_day": "2000-01-01", "last_day": "x"}
+    )
+    post(
+        "waiting list, joined",
+        "online:waitlist_join",
+        waitlist,
+        {"first_day": day.isoformat(), "last_day": day.isoformat(), **client_details()},
+    )
+    joined = join_waitlist(
+        service=service, practitioner=None, first_day=day, last_day=day, **client_details()
+    )
+    WaitlistOffer.objects.create(
+        entry=joined.entry, start=at(day, 15), practitioner=aino, token_hash=hash_token("offer-token")
+    )
+    offer = reverse("online:waitlist_offer", args=["offer-token"])
+    get("waiting list offer", "online:waitlist_offer", offer)
+    make_appointment(service, aino, at(day, 15))
+    post("waiting list offer, taken", "online:waitlist_offer", offer, {})
+    get("waiting list, leave", "online:waitlist_leave", reverse("online:waitlist_leave", args=[joined.token]))
+    post(
+        "waiting list, left",
+        "online:waitlist_leave",
+        reverse("online:waitlist_leave", args=[joined.token]),
+        {},
     )
     get("privacy notice", "privacy:notice", reverse("privacy:notice"))
     get("privacy request", "privacy:request", reverse("privacy:request"))
@@ -191,6 +264,32 @@ def every_email(day) -> dict[str, str]:
         )
         send_due_reminders()
         send_verification_link(email=reminded.customer.email, language=language)
+        asked = book_online(
+            service=service,
+            start=at(next_open_weekday(day), 9 + n),
+            language=language,
+            marketing_consent=True,
+            **client_details(),
+        ).appointment
+        correct_by_client(
+            appointment=asked, language=language, **{**client_details(), "email": "new@example.com"}
+        )
+        send_links_of_address(email=asked.customer.email, language=language)
+        joined = join_waitlist(
+            service=service,
+            practitioner=None,
+            first_day=day,
+            last_day=day,
+            language=language,
+            **client_details(),
+        )
+        WaitlistOffer.objects.create(
+            entry=joined.entry,
+            start=at(day, 16),
+            practitioner=aino,
+            token_hash=hash_token(f"offer-{language}"),
+        )
+        waitlist_services._queue_offer(joined.entry, joined.entry.offers.get(), "https://example.com/offer")
     # Staff notices (Finnish): reception, and the DPO's deadlines and self-service notices.
     near = make_appointment(service, aino, timezone.now() + timedelta(hours=20))
     Client().post(link(near, "online:manage_erase"), {"confirm": "yes"})

@@ -63,3 +63,11 @@ def status_label(value):
 def is_past(value) -> bool:
     """Whether an aware datetime has passed (a deadline, say)."""
     return bool(value) and value <= timezone.now()
+
+
+@register.filter
+def json_attribute(value) -> str:
+    """A value as JSON for an HTML attribute (the template's autoescaping quotes it safely)."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"))

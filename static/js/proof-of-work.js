@@ -28,6 +28,7 @@
   form.addEventListener("submit", function (event) {
     if (field.value || solving) return;
     event.preventDefault();
+    var submitter = event.submitter;
     solving = true;
     if (status) status.hidden = false;
     solve().then(function (number) {
@@ -37,9 +38,11 @@
           salt: challenge.salt, signature: challenge.signature
         }));
       }
-      solving = false;
       if (status) status.hidden = true;
-      form.requestSubmit ? form.requestSubmit(event.submitter || undefined) : form.submit();
+      // submit() sends no submit event (nothing intercepts it again) and ignores the button's
+      // formaction: a time button of the "book another time" list names its own address.
+      if (submitter && submitter.hasAttribute("formaction")) form.action = submitter.formAction;
+      form.submit();
     });
   });
 })();

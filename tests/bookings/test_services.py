@@ -22,6 +22,7 @@ from bookings.services import (
 )
 from bookings.tokens import hash_token, manage_token, token_matches
 from customers.models import Customer
+from customers.services import confirm_email
 from tests.factories import (
     at,
     client_details,
@@ -201,13 +202,20 @@ def test_naive_start_is_a_programming_error(checkup, open_day):
         book(checkup, at(open_day, 9).replace(tzinfo=None))
 
 
-def test_per_person_cap_counts_email_or_phone(checkup, open_day, settings):
+def test_per_person_cap_counts_only_bookings_whose_address_was_confirmed(checkup, open_day, settings):
+    """Bookings someone made with a victim's address (never confirmed) never block the victim."""
     settings.BOOKING_MAX_ACTIVE_PER_PERSON = 2
-    book(checkup, at(open_day, 9), email="cap@example.com", phone="040 1111111")
-    book(checkup, at(open_day, 10), email="other@example.com", phone="040 2222222")
+    for hour in (8, 9, 10):  # an attacker's throwaway bookings with the victim's address
+        book(checkup, at(open_day, hour), email="victim@example.com")
+    own = book(checkup, at(open_day, 11), email="victim@example.com")  # the victim is not blocked
+    confirm_email(customer=own.customer, email="victim@example.com")
+    second = book(checkup, at(open_day, 13), email="VICTIM@example.com", phone="040 2222222")
+    confirm_email(customer=second.customer, email="victim@example.com")
     with pytest.raises(TooManyBookings):
-        book(checkup, at(open_day, 11), email="CAP@example.com", phone="+358 40 222 2222")
-    assert Appointment.objects.count() == 2
+        book(checkup, at(open_day, 14), email="victim@example.com")
+    # A phone cannot be confirmed: it never counts.
+    book(checkup, at(open_day, 15), email="someone@example.com", phone="040 2222222")
+    assert Appointment.objects.count() == 6
 
 
 def test_online_bookings_never_share_a_record_but_staff_reuse_the_persons(checkup, open_day):

@@ -234,14 +234,24 @@ def test_booking_pages_and_email_are_in_the_clients_language(
     assert mail.outbox[0].subject.startswith(subject_start)
 
 
-def test_marketing_consent_is_recorded_only_when_ticked(client, checkup, open_day):
+def test_marketing_consent_is_recorded_only_when_the_address_holder_confirms_it(client, checkup, open_day):
+    """Ticking the box sends a link to the address; only its holder's press records the consent."""
     submit(client, checkup, at(open_day, 9))
-    assert not ConsentRecord.objects.exists()
+    assert not ConsentRecord.objects.exists() and not OutboxMessage.objects.filter(kind="marketing_confirm")
     submit(client, checkup, at(open_day, 10), marketing_consent="on", email="other@example.com")
+    assert not ConsentRecord.objects.exists()  # someone typed the address; its holder has not said yes
+    link = re.search(
+        r"/manage/\S+/marketing/\S+/", OutboxMessage.objects.get(kind="marketing_confirm").body_text
+    )
+    assert client.get(link.group(0)).status_code == 200  # opening the link (a mail scanner) records nothing
+    assert not ConsentRecord.objects.exists()
+    client.post(link.group(0))
     record = ConsentRecord.objects.get()
     assert record.given and record.language == "fi" and record.purpose == "marketing"
     assert "news and offers" in record.text or "uutisia" in record.text
-    assert record.customer.email == "other@example.com"
+    assert record.customer.email == "other@example.com" and record.customer.email_confirmed_at
+    wrong = link.group(0).rstrip("/").rsplit("/", 1)[0] + "/aaaaaaaaaaaaaaaa/"
+    assert client.post(wrong).status_code == 404
 
 
 def test_double_submit_gives_one_booking(client, checkup, open_day, django_capture_on_commit_callbacks):
@@ -427,15 +437,23 @@ def test_service_not_bookable_online_has_no_public_pages(client, checkup, open_d
     assert client.get(details_url(checkup, at(open_day, 9))).status_code == 404
 
 
-def test_too_many_bookings_is_explained_on_the_form(client, checkup, open_day, settings):
+def test_too_many_bookings_is_explained_and_the_links_can_be_emailed(client, checkup, open_day, settings):
     settings.BOOKING_MAX_ACTIVE_PER_PERSON = 1
     submit(client, checkup, at(open_day, 9))
+    first = Appointment.objects.get()
+    Customer.objects.filter(pk=first.customer_id).update(email_confirmed_at=timezone.now())
     response = submit(client, checkup, at(open_day, 10))
-    assert response.status_code == 409
-    assert (
-        "maximum number of upcoming bookings" in response.content.decode()
-        or "enimmäismäärä" in response.content.decode()
-    )
+    page = response.content.decode()
+    assert response.status_code == 400  # the status of any form error: it says no more than the page
+    assert "maximum number of upcoming bookings" in page or "enimmäismäärä" in page
+    assert reverse("online:send_my_links") in page
+    mail.outbox.clear()
+    sent = client.post(reverse("online:send_my_links"), {"email": first.customer.email})
+    nothing = client.post(reverse("online:send_my_links"), {"email": "no-bookings@example.com"})
+    assert sent.status_code == nothing.status_code == 200
+    assert sent.content.replace(b"no-bookings@example.com", b"") != b"" and len(mail.outbox) <= 1
+    assert OutboxMessage.objects.filter(kind="my_bookings", recipient=first.customer.email).count() == 1
+    assert not OutboxMessage.objects.filter(recipient="no-bookings@example.com").exists()
 
 
 def wsgi_get(path: str, script_name: str) -> tuple[str, dict, str]:

@@ -50,11 +50,22 @@ def test_client_corrects_their_details_from_the_manage_link(client, booked):
     assert bad.status_code == 200 and Customer.objects.get().name == "Selma Self"
     client.post(url, {"name": "Selma Corrected", "phone": "040 666 0001", "email": "SELMA2@example.com"})
     customer = Customer.objects.get()
-    assert (customer.name, customer.phone, customer.email) == (
+    # Name and phone at once; the new address only when its holder uses the link sent to it.
+    assert (customer.name, customer.phone, customer.email, customer.pending_email) == (
         "Selma Corrected",
         "+358406660001",
+        "selma@example.com",
         "selma2@example.com",
     )
+    message = OutboxMessage.objects.get(kind="email_change_confirm")
+    assert message.recipient == "selma2@example.com"
+    link = re.search(r"/manage/\S+/email/\S+/", message.body_text).group(0)
+    assert client.get(link).status_code == 200 and Customer.objects.get().email == "selma@example.com"
+    client.post(link)
+    customer = Customer.objects.get()
+    assert (customer.email, customer.pending_email) == ("selma2@example.com", "")
+    assert customer.email_confirmed_at is not None
+    assert client.post(link).status_code == 404  # used
 
 
 def test_client_withdraws_marketing_consent(client, booked):
@@ -162,25 +173,28 @@ def zlib_free(content: bytes) -> bytes:
         return b"".join(archive.read(name) for name in archive.namelist())
 
 
-def test_withdrawing_consent_through_one_booking_withdraws_it_for_the_email(client, checkup, vet, open_day):
+def test_a_booking_made_with_someones_address_neither_shows_nor_changes_their_consent(
+    client, checkup, vet, open_day
+):
+    """The consent hijack: booking with another person's address (or changing one's address to
+    it) must not show their marketing consent, nor let anyone withdraw or give it."""
     from privacy.services import consenting_customers
 
-    first = make_appointment(checkup, vet, at(open_day, 9), customer=make_customer(email="both@example.com"))
-    second = make_appointment(
-        checkup, vet, at(open_day, 10), customer=make_customer(email="both@example.com")
+    victim = make_appointment(checkup, vet, at(open_day, 9), customer=make_customer(email="vera@example.com"))
+    ConsentRecord.objects.create(
+        customer=victim.customer, purpose="marketing", given=True, text="t", language="fi", source="x"
     )
-    for appointment in (first, second):
-        ConsentRecord.objects.create(
-            customer=appointment.customer,
-            purpose="marketing",
-            given=True,
-            text="t",
-            language="fi",
-            source="x",
-        )
-    assert [c.email for c in consenting_customers()] == ["both@example.com"]
-    client.post(reverse("online:manage_consent", args=[second.reference, manage_token(second.reference)]))
-    assert consenting_customers() == []
+    attacker = make_appointment(
+        checkup, vet, at(open_day, 10), customer=make_customer(email="vera@example.com")
+    )
+    page = client.get(reverse("online:manage", args=[attacker.reference, manage_token(attacker.reference)]))
+    assert reverse(
+        "online:manage_consent", args=[attacker.reference, manage_token(attacker.reference)]
+    ) not in (page.content.decode())
+    client.post(reverse("online:manage_consent", args=[attacker.reference, manage_token(attacker.reference)]))
+    assert [c.email for c in consenting_customers()] == ["vera@example.com"]
+    # Nor can the attacker give consent in the victim's name: the box only sends the victim a link.
+    assert ConsentRecord.objects.count() == 1
 
 
 def test_expired_verification_links_are_removed_by_the_daily_command():
