@@ -59,6 +59,16 @@ def queue_booking_email(appointment: Appointment, kind: str):
         )
 
 
+def notify_client(appointment: Appointment, kind: str):
+    """Tell the client of a change the clinic made (booking_moved, booking_cancelled).
+
+    Email now, when the client gave an address. SMS hook: when a text-message provider exists
+    (notifications/senders.py, OutboxMessage.Channel.SMS), queue a text to the client's phone
+    here as well, so that clients without an email hear of it too.
+    """
+    return queue_booking_email(appointment, kind)
+
+
 def queue_staff_notice(appointment: Appointment, kind: str):
     """A notice to reception about a booking: reference, service and time, never the client."""
     return queue_email(
