@@ -94,7 +94,7 @@ def _options(affected: list[Affected], now: datetime) -> dict[int, list[tuple[st
                 for pid in sorted(slot.practitioner_ids, key=lambda p: p != appointment.practitioner_id):
                     when = formats.date_format(slot.start.astimezone(tz), "SHORT_DATETIME_FORMAT")
                     label = f"{when} · {names[pid]}"
-                    choices.append((f"{slot.start.isoformat()}|{pid}", label))
+                    choices.append((f"{slot.start.astimezone(tz).isoformat()}|{pid}", label))
                 if len(choices) >= OPTIONS_PER_APPOINTMENT:
                     break
             options[appointment.pk] = choices[:OPTIONS_PER_APPOINTMENT]
@@ -156,7 +156,7 @@ def affected(request):
         practitioner_ids=practitioner_ids, first_day=first_day, last_day=last_day, now=now
     )
     options = _options(found, now)
-    form = ResolveForm(request.POST or None)
+    form = ResolveForm(request.POST if request.method == "POST" else None)
     chosen = []
     if request.method == "POST" and form.is_valid():
         chosen = _chosen(request, found, options)

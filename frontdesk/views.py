@@ -139,7 +139,7 @@ def cancel(request, pk: int):
         Appointment.objects.select_related("customer", "service", "practitioner"), pk=pk
     )
     has_email = bool(appointment.customer and appointment.customer.email)
-    form = CancelForm(request.POST or None, initial={"notify": has_email})
+    form = CancelForm(request.POST if request.method == "POST" else None, initial={"notify": has_email})
     if request.method == "POST" and form.is_valid():
         try:
             cancel_appointment(

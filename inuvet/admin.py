@@ -68,11 +68,11 @@ class StaffUserAdmin(UserAdmin):
             return self.add_fieldsets
         access = ["is_active", "groups"]
         if request.user.is_superuser:
-            access += ["is_superuser", "user_permissions"]
+            access.append("is_superuser")  # permissions come with the role, never one by one
         return (
             (None, {"fields": ("username", "password")}),
             (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-            (_("Role and access"), {"fields": access}),
+            (_("Role and sign-in"), {"fields": access}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
 
@@ -94,8 +94,6 @@ class StaffUserAdmin(UserAdmin):
                     "The role decides what the user may see and do. A user with no role cannot sign in."
                 ),
             )
-        if db_field.name == "user_permissions":
-            kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change):

@@ -2,7 +2,7 @@
 people read them (field names, choice labels, related records, "—" for nothing), never raw codes."""
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from auditlog.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist
@@ -71,9 +71,11 @@ def _value(field, raw) -> str:
         return str(_("yes") if text in {"True", "true", "1"} else _("no"))
     if isinstance(field, models.DateTimeField):
         try:
-            return local_time(datetime.fromisoformat(text))
+            moment = datetime.fromisoformat(text)
         except ValueError:
             return text
+        # auditlog stores aware times as naive UTC.
+        return local_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     if isinstance(field, models.DateField):
         try:
             return formats.date_format(date.fromisoformat(text[:10]), "SHORT_DATE_FORMAT")

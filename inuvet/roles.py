@@ -89,8 +89,12 @@ def roles_of(user) -> list[str]:
 
 
 def has_staff_access(user) -> bool:
-    """A role grants the staff site; a user with no role has none (superusers have every right)."""
-    return user.is_active and (user.is_superuser or bool(roles_of(user)))
+    """A role grants the staff site; a user with no role has none (superusers have every right).
+
+    Read from the permissions the user's groups give (the groups are the roles), which Django
+    caches for the request's later permission checks: no query of its own.
+    """
+    return user.is_active and (user.is_superuser or bool(user.get_group_permissions()))
 
 
 def roles_with(permission: str) -> list[str]:
@@ -109,7 +113,8 @@ def assign(user, role: str) -> None:
 
 def sync_staff_flag(user) -> None:
     """Keep Django's is_staff equal to "has a role" (the site itself checks the role)."""
-    user.__dict__.pop("_inuvet_roles", None)
+    for cached in ("_inuvet_roles", "_group_perm_cache", "_perm_cache"):
+        user.__dict__.pop(cached, None)
     wanted = user.is_superuser or bool(roles_of(user))
     if user.is_staff != wanted:
         user.is_staff = wanted
