@@ -112,11 +112,11 @@ def _appointment_page(appointment: Appointment):
 
 
 def _told(appointment: Appointment, notify: bool = True) -> str:
+    if not (appointment.customer and appointment.customer.email):
+        return _("The client has no email address: please tell them by phone.")
     if not notify:
         return _("The client was not told: tell them yourself if they need to know.")
-    if appointment.customer and appointment.customer.email:
-        return _("The client gets an email about it.")
-    return _("The client has no email address: please tell them by phone.")
+    return _("The client gets an email about it.")
 
 
 @require_POST
