@@ -112,7 +112,8 @@ def _day_of(form) -> date | None:
 
 
 def _free_times_shown(form) -> tuple[Service | None, list]:
-    """The free times of the chosen service (and practitioner) on the chosen day."""
+    """The free times of the chosen service (and practitioner) on the chosen day, each with who is
+    free then when no practitioner was chosen."""
     service_id, practitioner_id = form["service"].value(), form["practitioner"].value()
     service = (
         Service.objects.filter(pk=service_id, is_active=True).first() if str(service_id).isdigit() else None
@@ -125,7 +126,9 @@ def _free_times_shown(form) -> tuple[Service | None, list]:
     )
     practitioners = {p.pk: p for p in bookable_practitioners(service, chosen)}
     slots = free_times(service, list(practitioners), day)
-    return service, [(slot, [practitioners[pid] for pid in slot.practitioner_ids]) for slot in slots]
+    return service, [
+        (slot, [] if chosen else [practitioners[pid] for pid in slot.practitioner_ids]) for slot in slots
+    ]
 
 
 def _book(request, form):

@@ -470,7 +470,10 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
         "codes; errors keep only the exception's class",
     ),
     "sessions.Session": ({"session_key"}, "a random key"),
-    "auditlog.LogEntry": ({"object_pk", "object_id", "cid"}, "keys of the records the entry is about"),
+    "auditlog.LogEntry": (
+        {"object_pk", "object_id", "cid", "actor_email"},
+        "keys of the records the entry is about; the staff actor's address",
+    ),
     "auth.User": ("*", "staff accounts: the register is of clients"),
     "auth.Group": ("*", "roles"),
     "auth.Permission": ("*", "permissions"),
