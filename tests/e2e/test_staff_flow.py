@@ -26,6 +26,7 @@ from tests.factories import (
     next_open_weekday,
 )
 
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
@@ -137,6 +138,7 @@ def test_reception_moves_a_visit_and_cancels_one_with_a_reason(page, shot, axe_c
     page.get_by_role("link", name=re.compile(to_move.display_reference)).click()
     page.get_by_label(words("Aika", "Time")).first.fill("14:30")
     page.get_by_role("button", name=re.compile("^(Siirrä|Move)$")).click()
+    page.wait_for_load_state()
     to_move.refresh_from_db()
     assert to_move.start == at(day, 14, 30)
     shot("staff-05-moved")
@@ -150,9 +152,10 @@ def test_reception_moves_a_visit_and_cancels_one_with_a_reason(page, shot, axe_c
     shot("staff-06-cancel-confirm")
     axe_check("cancel confirm")
     page.get_by_role("button", name=words("Kyllä, peru", "Yes, cancel")).click()
+    page.wait_for_load_state()
     to_cancel.refresh_from_db()
     assert to_cancel.status == "cancelled" and to_cancel.cancel_reason == "eläinlääkäri sairas"
-    assert page.get_by_text(words("puhelimitse", "by phone")).first.is_visible()  # no email: call them
+    expect(page.get_by_text(words("puhelimitse", "by phone")).first).to_be_visible()  # no email: call them
     shot("staff-07-cancelled")
 
 
@@ -173,7 +176,7 @@ def test_the_administrator_closes_a_day_and_moves_or_cancels_its_visits(page, sh
     page.get_by_role("button", name=re.compile("^(Tallenna|Save)$")).click()
 
     assert Closure.objects.count() == 1 and "/calendar/affected/" in page.url
-    assert page.get_by_text(to_move.display_reference).first.is_visible()
+    expect(page.get_by_text(to_move.display_reference).first).to_be_visible()
     shot("staff-08-affected")
     axe_check("affected appointments")
     page.locator(f"#a{to_cancel.pk}").select_option(value="cancel")
@@ -184,6 +187,7 @@ def test_the_administrator_closes_a_day_and_moves_or_cancels_its_visits(page, sh
     shot("staff-09-affected-confirm")
     axe_check("affected confirm")
     page.get_by_role("button", name=words("Vahvista", "Confirm")).click()
+    expect(page.get_by_text(words("siirretty tai peruttu", "moved or cancelled")).first).to_be_visible()
 
     to_move.refresh_from_db()
     to_cancel.refresh_from_db()
@@ -203,9 +207,11 @@ def test_a_vet_marks_a_visit_arrived_and_completed(page, shot, axe_check, practi
     axe_check("vet's calendar")
     page.get_by_role("link", name=re.compile(visit.display_reference)).click()
     page.get_by_role("button", name=re.compile("^(Saapunut|Arrived)$")).click()
+    page.wait_for_load_state()
     visit.refresh_from_db()
     assert visit.status == "arrived"
     page.get_by_role("button", name=re.compile("^(Käyty|Completed)$")).click()
+    page.wait_for_load_state()
     visit.refresh_from_db()
     assert visit.status == "completed"
     shot("staff-12-completed")
