@@ -103,9 +103,16 @@ def _fields(entry: LogEntry):
 
 
 def changes(entry: LogEntry) -> list[tuple[str, str, str]]:
-    """(field, before, after) of every change the entry records, readable (a query per link)."""
+    """(field, before, after) of every change the entry records, readable (a query per link); for a
+    record just created, only the fields that got a value."""
     rows = []
+    created = entry.action == LogEntry.Action.CREATE
     for field, label, change in _fields(entry):
+        if created and (
+            getattr(field, "primary_key", False)
+            or (isinstance(change, list) and _value(field, change[-1]) == NOTHING)
+        ):
+            continue
         if isinstance(change, dict) and change.get("type") == "m2m":
             operation = str(M2M_OPERATIONS.get(change.get("operation"), change.get("operation")))
             rows.append((label, operation, ", ".join(str(o) for o in change.get("objects", []))))

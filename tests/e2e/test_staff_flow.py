@@ -182,7 +182,7 @@ def test_the_administrator_closes_a_day_and_moves_or_cancels_its_visits(page, sh
     page.locator(f"#a{to_cancel.pk}").select_option(value="cancel")
     move_option = page.locator(f"#a{to_move.pk} option", has_text="Mikko Korhonen").first
     page.locator(f"#a{to_move.pk}").select_option(value=move_option.get_attribute("value"))
-    page.get_by_label(words("Syy perumiselle", "Reason for cancelling")).fill("klinikka suljettu")
+    page.get_by_label(words("Perumisen syy", "Reason for cancelling")).fill("klinikka suljettu")
     page.get_by_role("button", name=words("Jatka", "Continue")).click()
     shot("staff-09-affected-confirm")
     axe_check("affected confirm")
