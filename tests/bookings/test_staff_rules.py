@@ -224,3 +224,19 @@ def test_appointments_outside_changed_hours_are_found(vet, checkup, open_day):
     found = affected_appointments(practitioner_ids=[vet.pk])
     assert [item.appointment for item in found] == [outside] and inside not in [i.appointment for i in found]
     assert "14" in found[0].breaks[0].text
+
+
+def test_each_week_of_a_report_uses_the_hours_in_force_that_week():
+    from reports.figures import load_visits, utilisation_figures
+
+    laura = make_practitioner("Laura", hours={})
+    wednesday = next_open_weekday(weekday=2)
+    cut = wednesday + timedelta(days=7)
+    WorkingHours.objects.create(
+        practitioner=laura, weekday=2, start=time(8), end=time(16), valid_until=cut - timedelta(days=1)
+    )
+    WorkingHours.objects.create(practitioner=laura, weekday=2, start=time(8), end=time(12), valid_from=cut)
+    monday = wednesday - timedelta(days=2)
+    figures = utilisation_figures(load_visits(monday, monday + timedelta(days=13), now=at(monday, 0)))
+    assert figures[laura.pk][monday] == (8 * 60, 0)
+    assert figures[laura.pk][monday + timedelta(days=7)] == (4 * 60, 0)

@@ -126,6 +126,8 @@ def test_walk_in_now_takes_the_current_time_rounded_to_the_slot_step_and_sends_n
     }
     assert '<option value="walk_in" selected' in page
     assert 'id="id_notify">' in page  # no email unless asked
+    from_cell = desk.get(URL, {"source": "walk_in", "start": "2026-12-10T10:00"}).content.decode()
+    assert 'id="id_notify">' in from_cell
     phone = desk.get(URL).content.decode()  # the "New booking" entry point: a phone call
     assert '<option value="phone" selected' in phone and 'id="id_notify" checked>' in phone
 
