@@ -10,6 +10,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -84,7 +85,7 @@ class WorkingHoursFormSet(forms.BaseInlineFormSet):
                 )
 
 
-class WorkingHoursInline(admin.TabularInline):
+class WorkingHoursInline(admin.StackedInline):  # stacked: every field has its own label
     model = WorkingHours
     form = WorkingHoursForm
     formset = WorkingHoursFormSet
@@ -211,6 +212,13 @@ class WorkingHoursAdmin(HoursChangeLeadsToAffected, admin.ModelAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
+    # One labelled field for a moment (the browser's date-time picker; no JavaScript needed).
+    formfield_overrides = {
+        models.DateTimeField: {
+            "form_class": forms.DateTimeField,
+            "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+    }
     list_display = ["start", "end", "practitioner", "reason"]
     list_filter = ["practitioner"]
     list_select_related = ["practitioner"]

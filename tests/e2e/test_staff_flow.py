@@ -167,12 +167,10 @@ def test_the_administrator_closes_a_day_and_moves_or_cancels_its_visits(page, sh
     to_cancel = make_appointment(checkup, vet, at(day, 10))
     sign_in(page, "admin")
     page.goto("/admin/bookings/closure/add/")
-    page.locator("#id_start_0").fill(day.strftime("%d.%m.%Y"))
-    page.locator("#id_start_1").fill("00:00")
-    page.locator("#id_end_0").fill((day + timedelta(days=1)).strftime("%d.%m.%Y"))
-    page.locator("#id_end_1").fill("00:00")
-    page.locator("#id_practitioner").select_option(label="Aino Virtanen")
-    page.locator("#id_reason").fill("koulutus")
+    page.get_by_label(words("Alkaa", "From")).fill(f"{day.isoformat()}T00:00")
+    page.get_by_label(words("Päättyy", "Until")).fill(f"{(day + timedelta(days=1)).isoformat()}T00:00")
+    page.get_by_label(words("Ammattilainen", "Practitioner")).select_option(label="Aino Virtanen")
+    page.get_by_label(words("Syy (sisäinen)", "Reason (internal)")).fill("koulutus")
     page.get_by_role("button", name=re.compile("^(Tallenna|Save)$")).click()
 
     assert Closure.objects.count() == 1 and "/calendar/affected/" in page.url
@@ -216,3 +214,66 @@ def test_a_vet_marks_a_visit_arrived_and_completed(page, shot, axe_check, practi
     assert visit.status == "completed"
     shot("staff-12-completed")
     axe_check("appointment after the visit")
+
+
+def test_every_staff_page_passes_axe(page, axe_check, practice):
+    """The staff pages, each as a role that uses it: no serious or critical axe violation."""
+    from auditlog.models import LogEntry
+
+    from privacy.erasure import erase_person
+    from privacy.models import DataSubjectRequest, ErasureReceipt
+
+    vet, _other, checkup = practice
+    day = next_open_weekday()
+    customer = make_customer(name="Axe Asiakas")
+    appointment = make_appointment(checkup, vet, at(day, 9), customer=customer)
+    closure = Closure.objects.create(start=at(day, 0), end=at(day, 23), reason="koulutus")
+    request = DataSubjectRequest.objects.create(kind="rectification", channel="email", customer=customer)
+    gone = make_customer(name="Poistettava")
+    receipt = erase_person(customers=[gone], reason=ErasureReceipt.Reason.REQUEST)
+    make_staff("reception", roles.RECEPTION)
+    make_staff("dpo", roles.DATA_PROTECTION_OFFICER)
+    make_staff("admin", roles.ADMINISTRATOR)
+    make_staff("vet", roles.PRACTITIONER)
+    pages = {
+        "reception": [
+            "/admin/",
+            f"/admin/calendar/?date={day.isoformat()}",
+            f"/admin/calendar/?view=week&practitioner={vet.pk}&date={day.isoformat()}",
+            "/admin/calendar/book/",
+            "/admin/customers/customer/",
+            f"/admin/customers/customer/{customer.pk}/change/",
+            "/admin/customers/customer/?q=Axe",  # the confirm step of a search from a link
+            "/admin/bookings/appointment/",
+            f"/admin/bookings/appointment/{appointment.pk}/move/",
+            f"/admin/bookings/appointment/{appointment.pk}/cancel/",
+            f"/admin/calendar/affected/?closure={closure.pk}",
+            "/admin/reports/",
+        ],
+        "dpo": [
+            "/admin/privacy/",
+            "/admin/privacy/find/",
+            "/admin/privacy/datasubjectrequest/",
+            f"/admin/privacy/datasubjectrequest/{request.pk}/change/",
+            f"/admin/privacy/erasurereceipt/{receipt.pk}/change/",
+            "/admin/auditlog/logentry/",
+            f"/admin/auditlog/logentry/{LogEntry.objects.first().pk}/change/",
+            "/admin/axes/accesslog/",
+            "/admin/axes/accessfailurelog/",
+        ],
+        "admin": [
+            "/admin/bookings/closure/add/",
+            f"/admin/bookings/practitioner/{vet.pk}/change/",
+            f"/admin/bookings/service/{checkup.pk}/change/",
+            "/admin/auth/user/add/",
+            "/admin/axes/accessattempt/",
+            "/admin/2fa/",
+        ],
+        "vet": ["/admin/customers/customer/"],  # the staff 403 page
+    }
+    for username, urls in pages.items():
+        page.context.clear_cookies()
+        sign_in(page, username)
+        for url in urls:
+            page.goto(url)
+            axe_check(f"{username} {url}")

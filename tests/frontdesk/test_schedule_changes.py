@@ -25,10 +25,8 @@ def office(client, administrator):
 
 def closure_form(day, practitioner=None, reason="koulutus") -> dict:
     return {
-        "start_0": day.isoformat(),
-        "start_1": "00:00",
-        "end_0": (day + timedelta(days=1)).isoformat(),
-        "end_1": "00:00",
+        "start": f"{day.isoformat()}T00:00",
+        "end": f"{(day + timedelta(days=1)).isoformat()}T00:00",
         "practitioner": practitioner.pk if practitioner else "",
         "reason": reason,
     }
