@@ -127,3 +127,15 @@ def test_the_erasure_receipt_says_in_words_what_was_erased(office, vet, checkup,
     assert (
         '"customer_records"' not in page and "{" not in page.split('id="content-main"')[1].split("</form>")[0]
     )
+
+
+def test_the_marketing_list_comes_for_finnish_excel_too(office):
+    from privacy.models import ConsentRecord
+
+    person = make_customer(name="Markkinointi Myönteinen", email="mm@example.com")
+    ConsentRecord.objects.create(customer=person, purpose="marketing", given=True, text="Kyllä", language="fi",
+                                 source="form")  # fmt: skip
+    plain = office.get(reverse("admin:privacy_marketing")).content.decode("utf-8-sig")
+    finnish = office.get(reverse("admin:privacy_marketing"), {"format": "fi"}).content.decode("utf-8-sig")
+    assert "Markkinointi Myönteinen,mm@example.com" in plain
+    assert "Markkinointi Myönteinen;mm@example.com" in finnish
