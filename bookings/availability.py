@@ -9,9 +9,36 @@ import bisect
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
+
+
+class Hours(NamedTuple):
+    """One working interval of a weekday, in force from `valid_from` to `valid_until` (None: open)."""
+
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+def hours_on(hours: Mapping[int, Sequence[tuple]], day: date) -> list[tuple[time, time]]:
+    """The local working intervals of one day: its weekday's hours that are in force on that date.
+
+    `hours` maps weekday (0 = Monday) to (start, end) pairs or Hours with validity dates.
+    """
+    return sorted(
+        (interval.start, interval.end)
+        for interval in (Hours(*item) for item in hours.get(day.weekday(), ()))
+        if interval.applies_on(day)
+    )
 
 
 @dataclass(frozen=True)
@@ -22,11 +49,14 @@ class Rules:
     buffer_after: timedelta = timedelta(0)
     min_notice: timedelta = timedelta(0)
     max_days_ahead: int = 90
+    # Online clients never get a time today; staff book for today (and walk-ins for now).
+    from_tomorrow: bool = True
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """One practitioner: weekly hours (weekday 0 = Monday → local intervals) and what blocks them.
+    """One practitioner: weekly hours (weekday 0 = Monday → local intervals or Hours with validity
+    dates) and what blocks them.
 
     `closed` (closures, absences) and `busy` (other appointments' occupied times, buffers
     included) are aware intervals that no occupied time may meet; they are kept apart only so
@@ -34,7 +64,7 @@ class Schedule:
     """
 
     practitioner_id: int
-    hours: Mapping[int, Sequence[tuple[time, time]]]
+    hours: Mapping[int, Sequence[tuple]]
     busy: Sequence[Interval] = ()
     closed: Sequence[Interval] = ()
 
@@ -52,8 +82,10 @@ def bookable_window(*, now: datetime, rules: Rules, tz: ZoneInfo) -> tuple[datet
     Online clients never get a time today: the earliest is tomorrow or later by the notice.
     """
     today = now.astimezone(tz).date()
-    tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    earliest = max(now.astimezone(UTC) + rules.min_notice, tomorrow)
+    earliest = now.astimezone(UTC) + rules.min_notice
+    if rules.from_tomorrow:
+        tomorrow = datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+        earliest = max(earliest, tomorrow)
     return earliest, today + timedelta(days=rules.max_days_ahead)
 
 
@@ -112,7 +144,7 @@ def _candidate_starts(
 ) -> Iterable[tuple[datetime, datetime]]:
     """Every (start, end) on the local wall-clock grid of the day's working intervals."""
     step_minutes = int(rules.step.total_seconds() // 60)
-    for open_at, close_at in sorted(schedule.hours.get(day.weekday(), ())):
+    for open_at, close_at in hours_on(schedule.hours, day):
         interval_end = _end_to_utc(day, close_at, tz)
         minute = open_at.hour * 60 + open_at.minute
         while minute < 24 * 60:
@@ -124,6 +156,17 @@ def _candidate_starts(
             if end > interval_end:
                 break
             yield start, end
+
+
+def within_hours(hours: Mapping[int, Sequence[tuple]], start: datetime, end: datetime, tz: ZoneInfo) -> bool:
+    """Whether [start, end) lies inside the working hours of its local day (touching intervals join)."""
+    day = start.astimezone(tz).date()
+    intervals = []
+    for open_at, close_at in hours_on(hours, day):
+        opens = _local_to_utc(day, open_at, tz)
+        if opens is not None:
+            intervals.append((opens, _end_to_utc(day, close_at, tz)))
+    return any(opens <= start and end <= closes for opens, closes in merge_intervals(intervals))
 
 
 def practitioner_slots(

@@ -3,7 +3,7 @@ range of local days, used by the slot picker, the booking services, the staff ca
 reports; and the free-slot queries built on it. Three queries whatever the size of the calendar."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -13,8 +13,9 @@ import holidays
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
-from bookings.availability import Rules, Schedule, Slot, bookable_window, free_slots
+from bookings.availability import Hours, Rules, Schedule, Slot, bookable_window, free_slots
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
 
 # What the free-slot computation needs of an appointment: whose time it takes, and when.
@@ -30,6 +31,7 @@ def monday_of(day: date) -> date:
 
 
 def rules_for(service: Service) -> Rules:
+    """The service's rules for clients booking online."""
     return Rules(
         duration=timedelta(minutes=service.duration),
         step=timedelta(minutes=service.slot_step),
@@ -37,6 +39,21 @@ def rules_for(service: Service) -> Rules:
         buffer_after=timedelta(minutes=service.buffer_after),
         min_notice=timedelta(minutes=service.min_notice),
         max_days_ahead=service.max_days_ahead,
+    )
+
+
+def staff_rules_for(service: Service) -> Rules:
+    """The service's rules at the front desk: the same hours and grid, but today and any day ahead."""
+    return replace(rules_for(service), min_notice=timedelta(0), max_days_ahead=3 * 365, from_tomorrow=False)
+
+
+def occupied_span(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
+    """The visit's end, and the time it holds its practitioner (buffers included)."""
+    end = start + timedelta(minutes=service.duration)
+    return (
+        end,
+        start - timedelta(minutes=service.buffer_before),
+        end + timedelta(minutes=service.buffer_after),
     )
 
 
@@ -51,6 +68,17 @@ def closed_days(first_day: date, last_day: date) -> frozenset[date]:
         return frozenset()
     days = frozenset().union(*(_finnish_holidays(y) for y in range(first_day.year, last_day.year + 1)))
     return frozenset(d for d in days if first_day <= d <= last_day)
+
+
+@lru_cache(maxsize=16)
+def _holiday_names(year: int, language: str) -> dict[date, str]:
+    return dict(holidays.country_holidays("FI", years=year, language=language))
+
+
+def holiday_name(day: date) -> str:
+    """The public holiday's name in the active language ("Itsenäisyyspäivä"), or ""."""
+    language = {"sv": "sv_FI", "en": "en_US"}.get((get_language() or "fi")[:2], "fi")
+    return _holiday_names(day.year, language).get(day, "")
 
 
 def bookable_practitioners(service: Service, practitioner: Practitioner | None = None):
@@ -75,7 +103,7 @@ class CalendarData:
     first_day: date
     last_day: date
     tz: ZoneInfo
-    hours: dict[int, dict[int, list[tuple[time, time]]]]  # practitioner → weekday → intervals
+    hours: dict[int, dict[int, list[Hours]]]  # practitioner → weekday → intervals with validity
     closures: list[ClosureRow]
     appointments: list  # rows (named tuples) with the fields asked for
     holidays: frozenset[date]
@@ -125,11 +153,18 @@ def load_calendar(
         mine = Q(practitioner_id__in=practitioner_ids)
         theirs_or_everyones = mine | Q(practitioner__isnull=True)
 
+    # Hours in force on some day of the range: a change of hours never rewrites the past.
+    in_force = (Q(valid_from__isnull=True) | Q(valid_from__lte=last_day)) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=first_day)
+    )
     hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for pid, weekday, start, end in (
-        WorkingHours.objects.filter(mine).order_by().values_list("practitioner_id", "weekday", "start", "end")
+    for pid, weekday, *interval in (
+        WorkingHours.objects.filter(mine)
+        .filter(in_force)
+        .order_by()
+        .values_list("practitioner_id", "weekday", "start", "end", "valid_from", "valid_until")
     ):
-        hours[pid][weekday].append((start, end))
+        hours[pid][weekday].append(Hours(*interval))
 
     closures = [
         ClosureRow(*row)

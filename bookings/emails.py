@@ -116,6 +116,12 @@ def queue_booking_messages(appointment: Appointment, kind: str, *, now: datetime
     return [message for message in queued if message]
 
 
+def notify_client(appointment: Appointment, kind: str, *, now: datetime | None = None) -> list:
+    """Tell the client of a change the clinic made (booking_moved, booking_cancelled): by email when
+    they gave an address, and by text message when they asked for them."""
+    return queue_booking_messages(appointment, kind, now=now)
+
+
 def queue_staff_notice(appointment: Appointment, kind: str):
     """A notice to reception about a booking: reference, service and time, never the client."""
     return queue_email(

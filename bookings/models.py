@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.references import format_reference
 
 MESSAGE_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 200
 # The longest a visit can hold a practitioner: 480 minutes and two buffers of 120 (validators below).
 MAX_OCCUPIED = timedelta(minutes=480 + 2 * 120)
 
@@ -148,14 +149,27 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
+    # Hours change from a date on, so that past weeks keep the hours they had (reports, history).
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, help_text=_("The first day these hours apply. Empty: always.")
+    )
+    valid_until = models.DateField(
+        _("valid until"), null=True, blank=True, help_text=_("The last day these hours apply. Empty: no end.")
+    )
 
     class Meta:
         verbose_name = _("working hours")
         verbose_name_plural = _("working hours")
-        ordering = ["practitioner", "weekday", "start"]
+        ordering = ["practitioner", "weekday", "start", "valid_from"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="hours_end_after_start"),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="hours_valid_weekday"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="hours_valid_until_after_from",
+            ),
         ]
 
     def __str__(self):
@@ -164,6 +178,13 @@ class WorkingHours(models.Model):
     def clean(self):
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValidationError(_("The end must be after the start."))
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The last day cannot be before the first day.")})
+
+    def applies_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 class Closure(models.Model):
@@ -235,6 +256,11 @@ class Appointment(models.Model):
         PHONE = "phone", _("phone")
         WALK_IN = "walk_in", _("walk-in")
 
+    class CancelledBy(models.TextChoices):
+        CLIENT = "client", _("the client")
+        CLINIC = "clinic", _("the clinic")
+        ERASURE = "erasure", _("erasure of the client's data")
+
     reference = models.CharField(_("booking reference"), max_length=6, unique=True)
     service = models.ForeignKey(Service, verbose_name=_("service"), on_delete=models.PROTECT)
     practitioner = models.ForeignKey(
@@ -275,6 +301,15 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # The calendar file's SEQUENCE (RFC 5545): 0 when booked, one more at every move and cancel.
     sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
+    # Who cancelled: reports count erasure-driven cancellations apart from real ones.
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=10, choices=CancelledBy.choices, blank=True, editable=False
+    )
+    # Staff's own words, which could name the client after all: personal data (privacy/registry.py).
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=REASON_MAX_LENGTH, blank=True)
+    override_reason = models.CharField(
+        _("booked outside the rules because"), max_length=REASON_MAX_LENGTH, blank=True
+    )
     # The start time the reminder was sent for: a moved appointment gets one for its new time.
     reminded_for = models.DateTimeField(_("reminder sent for"), null=True, blank=True, editable=False)
 

@@ -11,10 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
-from bookings.calendar import bookable_practitioners, load_calendar, local_tz, rules_for
-from bookings.emails import queue_booking_messages, queue_staff_notice
+from bookings.calendar import bookable_practitioners, load_calendar, local_tz, occupied_span, rules_for
+from bookings.emails import notify_client, queue_booking_messages, queue_staff_notice
+from bookings.errors import (  # callers catch these from here too (staff ones: bookings.errors)
+    BookingError,
+    NotBookable,
+    NotChangeable,
+    OutsideBookingWindow,
+    SlotTaken,
+    TooLate,
+    TooManyBookings,
+)
 from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
 from bookings.references import new_reference
+from bookings.staff_rules import check_status_time, clean_reason, free_by_staff_rules
 from bookings.tokens import hash_token, manage_token
 from customers.contact import (
     can_receive_sms,
@@ -29,44 +39,6 @@ from customers.services import find_or_create_customer
 logger = logging.getLogger(__name__)
 
 EXCLUSION_CONSTRAINT = "appointment_no_overlap"
-
-
-class BookingError(Exception):
-    """A booking rule said no. `message` is for the person who tried."""
-
-    message = _("The booking could not be made.")
-
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
-
-
-class SlotTaken(BookingError):
-    message = _("Sorry, that time was just taken. Please choose another time.")
-
-
-class OutsideBookingWindow(BookingError):
-    message = _("That time cannot be booked. Please choose one of the times offered.")
-
-
-class NotBookable(BookingError):
-    message = _("That service or practitioner cannot be booked.")
-
-
-class TooManyBookings(BookingError):
-    message = _(
-        "You already have the maximum number of upcoming bookings. "
-        "Please contact the clinic if you need another time."
-    )
-
-
-class TooLate(BookingError):
-    message = _("It is too late to change this booking online. Please call the clinic.")
-
-
-class NotChangeable(BookingError):
-    message = _("This booking can no longer be changed.")
 
 
 def _clean_message(message: str) -> str:
@@ -89,15 +61,6 @@ def _lock_practitioners(ids: list[int]) -> None:
     # Serialises bookings per practitioner on PostgreSQL (on SQLite the IMMEDIATE transaction
     # already holds the database's write lock); pk order so that two bookings never deadlock.
     list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
-
-
-def _occupied(service: Service, start: datetime) -> tuple[datetime, datetime, datetime]:
-    end = start + timedelta(minutes=service.duration)
-    return (
-        end,
-        start - timedelta(minutes=service.buffer_before),
-        end + timedelta(minutes=service.buffer_after),
-    )
 
 
 def _free_online(
@@ -126,15 +89,6 @@ def _free_online(
     if not any(offers(replace(schedule, busy=())) for schedule in schedules):
         raise OutsideBookingWindow
     return [schedule.practitioner_id for schedule in schedules if offers(schedule)]
-
-
-def _free_for_staff(candidates: list[int], occupied_start, occupied_end, *, exclude=None) -> list[int]:
-    """Which candidates have no other appointment in the occupied time (hours are staff's call)."""
-    taken = Appointment.objects.active().overlapping(occupied_start, occupied_end)
-    if exclude is not None:
-        taken = taken.exclude(pk=exclude.pk)
-    busy = set(taken.filter(practitioner_id__in=candidates).values_list("practitioner_id", flat=True))
-    return [pid for pid in candidates if pid not in busy]
 
 
 def _check_staff_time(start: datetime, source: str, now: datetime) -> None:
@@ -201,20 +155,25 @@ def book_appointment(
     language: str = "fi",
     sms_opt_in: bool = False,
     request_key: str | None = None,
+    override_reason: str = "",
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Booked:
     """Book `service` at `start` with the given practitioner, or any free one.
 
-    Online bookings follow every rule of the service (hours, grid, notice, horizon, cap); staff
-    bookings (phone, walk-in) only need a free practitioner and a time not in the past. With the
+    Online bookings follow every rule of the service (hours, grid, notice, horizon, cap). Staff
+    bookings (phone, walk-in) follow the practice's hours, closures and holidays but not the
+    online grid or notice; outside them only with `override_reason`, which is recorded. With the
     same `request_key` again (a replayed form) the existing booking is returned as replayed, and
-    nothing is written.
+    nothing is written. `notify=False` (a walk-in standing at the desk) sends no confirmation.
 
     Raises:
-        ValidationError: name, phone, email or message is not acceptable (or SMS to a landline).
+        ValidationError: name, phone, email, message or reason is not acceptable (or texts to a landline).
         NotBookable: the service or practitioner cannot be booked this way.
-        OutsideBookingWindow: the time is not one the rules allow.
-        SlotTaken: the time is taken (checked again under lock; on PostgreSQL also a constraint).
+        OutsideBookingWindow: the time is not one the rules allow (online), or in the past.
+        OutsideRules: staff chose a time outside the practice's rules without a reason.
+        SlotTaken: the time is taken (checked again under lock; on PostgreSQL also a constraint);
+            for staff a StaffSlotTaken that names the conflicts and the nearest free times.
         TooManyBookings: the person already holds the maximum of upcoming bookings.
     """
     _require_aware(start)
@@ -227,12 +186,13 @@ def book_appointment(
         raise ValidationError(_("Text messages need a mobile number. This number looks like a landline."))
     # Staff may book a phone or walk-in client who has no email address.
     email = normalise_email(email) if online or email.strip() else ""
+    override_reason = clean_reason(override_reason)
     if not service.is_active or (online and not service.bookable_online):
         raise NotBookable
     candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
     if not candidates:
         raise NotBookable
-    end, occupied_start, occupied_end = _occupied(service, start)
+    end, occupied_start, occupied_end = occupied_span(service, start)
     request_key_hash = hash_token(request_key) if request_key else None
 
     try:
@@ -244,11 +204,19 @@ def book_appointment(
             replayed = _replayed(request_key_hash)
             if replayed is not None:
                 return replayed
+            reason = ""
             if online:
                 free = _free_online(service, candidates, start, now=now)
             else:
                 _check_staff_time(start, source, now)
-                free = _free_for_staff(candidates, occupied_start, occupied_end)
+                free, reason = free_by_staff_rules(
+                    service,
+                    candidates,
+                    start,
+                    chosen=practitioner is not None,
+                    override_reason=override_reason,
+                    now=now,
+                )
             if not free:
                 raise SlotTaken
             limit = settings.BOOKING_MAX_ACTIVE_PER_PERSON
@@ -272,9 +240,11 @@ def book_appointment(
                 language=language,
                 sms_opt_in=sms_opt_in,
                 request_key_hash=request_key_hash,
+                override_reason=reason,
             )
             _save_new(appointment)
-            queue_booking_messages(appointment, "booking_confirmed", now=now)
+            if notify:
+                queue_booking_messages(appointment, "booking_confirmed", now=now)
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         replayed = _replayed(request_key_hash) if "request_key_hash" in str(error) else None
@@ -307,20 +277,24 @@ def move_appointment(
     start: datetime,
     practitioner: Practitioner | None = None,
     by_client: bool,
+    override_reason: str = "",
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a confirmed appointment to `start` (same service), keeping its reference and link.
 
     A client moves by the online rules and only until the service's cut-off, to exactly the
     practitioner the confirm step named: the one booked unless given; another one only when the
-    booking was made with "any practitioner". Staff may move to any free time that is not in the
-    past, and to another practitioner ("any" keeps the current one when that one is free).
+    booking was made with "any practitioner". Staff move by the practice's rules (outside them with
+    a reason) to a time not in the past, and to another practitioner ("any" keeps the current one
+    when that one is free). The client is told unless `notify=False`.
 
     Raises:
+        ValidationError: the reason is not acceptable.
         NotChangeable: the appointment is not confirmed any more.
         TooLate: a client is past the cut-off.
         NotBookable: a client asked for another practitioner than the one they chose.
-        OutsideBookingWindow, SlotTaken, NotBookable: as for booking.
+        OutsideBookingWindow, OutsideRules, SlotTaken, NotBookable: as for booking.
     """
     _require_aware(start)
     now = now or timezone.now()
@@ -332,7 +306,8 @@ def move_appointment(
         candidates.sort(key=lambda pid: pid != appointment.practitioner_id)
     if not candidates:
         raise NotBookable
-    end, occupied_start, occupied_end = _occupied(service, start)
+    override_reason = clean_reason(override_reason)
+    end, occupied_start, occupied_end = occupied_span(service, start)
     try:
         # Two moves (or a move and a booking) racing for one time: as in book_appointment.
         with transaction.atomic():
@@ -352,7 +327,15 @@ def move_appointment(
                 free = _free_online(service, candidates, start, now=now, exclude=appointment)
             else:
                 _check_staff_time(start, appointment.source, now)
-                free = _free_for_staff(candidates, occupied_start, occupied_end, exclude=appointment)
+                free, appointment.override_reason = free_by_staff_rules(
+                    service,
+                    candidates,
+                    start,
+                    chosen=practitioner is not None,
+                    override_reason=override_reason,
+                    now=now,
+                    exclude=appointment,
+                )
             if not free:
                 raise SlotTaken
             appointment.practitioner_id = free[0]
@@ -360,7 +343,10 @@ def move_appointment(
             appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end
             appointment.sequence += 1
             appointment.save()
-            queue_booking_messages(appointment, "booking_moved", now=now)
+            if by_client:
+                queue_booking_messages(appointment, "booking_moved", now=now)
+            elif notify:
+                notify_client(appointment, "booking_moved", now=now)
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
@@ -369,17 +355,25 @@ def move_appointment(
 
 
 def cancel_appointment(
-    *, appointment: Appointment, by_client: bool, now: datetime | None = None
+    *,
+    appointment: Appointment,
+    by_client: bool,
+    reason: str = "",
+    notify: bool = True,
+    now: datetime | None = None,
 ) -> Appointment:
     """Cancel (a status change, never a delete); the time becomes free at once.
 
+    Staff may give a reason (kept on the appointment) and choose not to email the client.
     Cancelling an already cancelled appointment changes nothing.
 
     Raises:
+        ValidationError: the reason is not acceptable.
         TooLate: a client is past the service's cut-off.
         NotChangeable: the visit already happened (arrived, completed, no-show).
     """
     now = now or timezone.now()
+    reason = clean_reason(reason)
     # A cancel racing a move or a status change of the same appointment: the row lock orders them.
     with transaction.atomic():
         appointment = (
@@ -396,20 +390,32 @@ def cancel_appointment(
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
         appointment.sequence += 1
+        appointment.cancelled_by = (
+            Appointment.CancelledBy.CLIENT if by_client else Appointment.CancelledBy.CLINIC
+        )
+        appointment.cancel_reason = reason
         appointment.save()
-        queue_booking_messages(appointment, "booking_cancelled", now=now)
+        if by_client:
+            queue_booking_messages(appointment, "booking_cancelled", now=now)
+        elif notify:
+            notify_client(appointment, "booking_cancelled", now=now)
         if by_client and appointment.start - now <= timedelta(hours=24):
             queue_staff_notice(appointment, "reception_cancellation")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)
     return appointment
 
 
-def set_appointment_status(*, appointment: Appointment, status: str) -> Appointment:
-    """Staff record what happened: arrived, completed, no-show (or back to confirmed).
+def set_appointment_status(
+    *, appointment: Appointment, status: str, now: datetime | None = None
+) -> Appointment:
+    """Staff record what happened: arrived (from a little before the start), completed or no-show
+    (from the start), or back to confirmed.
 
     Raises:
         NotChangeable: the appointment is cancelled, or the status is not one staff set.
+        TooEarly: the visit has not begun yet.
     """
+    now = now or timezone.now()
     allowed = {
         Appointment.Status.CONFIRMED,
         Appointment.Status.ARRIVED,
@@ -423,6 +429,7 @@ def set_appointment_status(*, appointment: Appointment, status: str) -> Appointm
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if appointment.status == Appointment.Status.CANCELLED:
             raise NotChangeable
+        check_status_time(appointment, status, now)
         appointment.status = status
         appointment.save()
     return appointment
@@ -461,11 +468,13 @@ def anonymise_appointments(*, customer_ids: list[int], now: datetime | None = No
         if appointment.status == Appointment.Status.CONFIRMED and appointment.start > now:
             appointment.status, appointment.cancelled_at = Appointment.Status.CANCELLED, now
             appointment.sequence += 1
+            appointment.cancelled_by = Appointment.CancelledBy.ERASURE
             if appointment.start - now <= timedelta(hours=24) or now >= appointment.change_deadline:
                 queue_staff_notice(appointment, "reception_cancellation")
             cancelled += 1
         appointment.customer = None
         appointment.message = ""
+        appointment.cancel_reason = appointment.override_reason = ""  # staff's words may name them
         appointment.manage_token_hash = None
         appointment.request_key_hash = None
         appointment.save()

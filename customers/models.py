@@ -18,9 +18,20 @@ def search_condition(term: str, prefix: str = "") -> Q:
     return condition
 
 
+def reference_in(term: str) -> str:
+    """A booking reference typed any way ("k7m 4qx", "K7M-4QX") as stored, or ""."""
+    letters = "".join(ch for ch in term.upper() if ch.isalnum())
+    return letters if len(letters) == 6 and len(term.strip()) <= 8 else ""
+
+
 class CustomerQuerySet(models.QuerySet):
     def search(self, term: str):
-        return self.filter(search_condition(term))
+        """By name, email, phone in any format, or the reference of one of their bookings."""
+        condition = search_condition(term)
+        reference = reference_in(term)
+        if reference:
+            condition |= Q(appointments__reference=reference)
+        return self.filter(condition).distinct()
 
 
 class Customer(models.Model):

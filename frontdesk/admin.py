@@ -1,28 +1,39 @@
 """The front desk's model pages: appointments (read-only; every change is an action that goes
-through the booking services) and customers."""
+through the booking services) and customers. Lists of people leave access entries, and a search
+reached by a link is confirmed first (inuvet.audit.ConfirmedSearch)."""
 
+from auditlog.models import LogEntry
+from django import forms
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment
+from bookings.staff_rules import status_allowed_from
 from customers.models import Customer, search_condition
 from customers.services import create_customer, update_customer
 from frontdesk.forms import CustomerForm, MoveForm
-from inuvet.audit import log_access
+from inuvet import audit_display
+from inuvet.audit import ConfirmedSearch, log_access
+from privacy.models import DataSubjectRequest
+from privacy.services import save_request
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(ConfirmedSearch, admin.ModelAdmin):
     """Read-only pages; every change goes through the booking services (buttons on the page)."""
 
     list_display = ["display_reference", "start", "service", "practitioner", "status", "source"]
     list_filter = [("start", admin.DateFieldListFilter), "practitioner", "service", "status", "source"]
     list_select_related = ["service", "practitioner"]
     search_fields = ["reference", "customer__name", "customer__email"]
+    search_help_text = gettext_lazy("Booking reference, or the client's name, email or phone.")
+    list_access_always = False  # the rows show no person; a search by a person's details does
     date_hierarchy = "start"
     ordering = ["-start"]
     fields = [
@@ -38,8 +49,11 @@ class AppointmentAdmin(admin.ModelAdmin):
         "customer_email",
         "message",
         "language",
+        "override_reason",
         "created_at",
         "cancelled_at",
+        "cancelled_by",
+        "cancel_reason",
     ]
     readonly_fields = fields
 
@@ -58,6 +72,14 @@ class AppointmentAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("client's email"))
     def customer_email(self, obj):
         return (obj.customer.email or "—") if obj.customer else "—"
+
+    def get_fields(self, request, obj=None):
+        hidden = set()
+        if obj is not None and not obj.override_reason:
+            hidden.add("override_reason")
+        if obj is not None and obj.status != Appointment.Status.CANCELLED:
+            hidden |= {"cancelled_at", "cancelled_by", "cancel_reason"}
+        return [field for field in self.fields if field not in hidden]
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term:
@@ -79,36 +101,63 @@ class AppointmentAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return redirect("admin:calendar_book")  # bookings are made on the calendar's form
 
+    def _statuses(self, appointment) -> tuple[list, list[str]]:
+        """The status buttons allowed now, and when the others will be."""
+        now = timezone.now()
+        allowed, later = [], []
+        for value, label in Appointment.Status.choices:
+            if value in {Appointment.Status.CANCELLED, appointment.status}:
+                continue
+            since = status_allowed_from(appointment, value)
+            if since is None or since <= now:
+                allowed.append((value, label))
+            else:
+                when = formats.date_format(timezone.localtime(since), "SHORT_DATETIME_FORMAT")
+                later.append(f"{label}: {when}")
+        return allowed, later
+
+    def _history(self, appointment) -> list[dict]:
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Appointment), object_pk=str(appointment.pk)
+        ).select_related("actor", "content_type")
+        return [
+            {
+                "when": audit_display.local_time(entry.timestamp),
+                "who": entry.actor.get_username()
+                if entry.actor
+                else gettext_lazy("the client or the system"),
+                "what": audit_display.action_label(entry),
+                "changes": audit_display.changes(entry),
+            }
+            for entry in entries.exclude(action=LogEntry.Action.ACCESS).order_by("timestamp", "pk")
+        ]
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appointment = self.get_object(request, object_id)
-        if (
-            appointment is not None
-            and request.method == "GET"
-            and self.has_view_permission(request, appointment)
-        ):
-            log_access(appointment)
-            if appointment.customer:
-                log_access(appointment.customer)
-        extra = {
-            **(extra_context or {}),
-            "can_set_status": request.user.has_perm("bookings.change_appointment"),
-            "can_reschedule": request.user.has_perm("bookings.reschedule_appointment"),
-            "statuses": [
-                (value, label)
-                for value, label in Appointment.Status.choices
-                if value not in {Appointment.Status.CANCELLED, getattr(appointment, "status", None)}
-            ],
-            "move_form": MoveForm(
-                service=appointment.service,
-                initial={
-                    "date": timezone.localtime(appointment.start).date(),
-                    "time": timezone.localtime(appointment.start).time(),
-                    "practitioner": appointment.practitioner,
-                },
+        extra = dict(extra_context or {})
+        if appointment is not None and self.has_view_permission(request, appointment):
+            if request.method == "GET":
+                log_access(appointment)
+                if appointment.customer:
+                    log_access(appointment.customer)
+            statuses, later = self._statuses(appointment)
+            local = timezone.localtime(appointment.start)
+            extra.update(
+                can_set_status=request.user.has_perm("bookings.change_appointment"),
+                can_reschedule=request.user.has_perm("bookings.reschedule_appointment"),
+                statuses=statuses,
+                statuses_later=later,
+                history=self._history(appointment),
+                move_form=MoveForm(
+                    service=appointment.service,
+                    initial={
+                        "date": local.date(),
+                        "time": local.time(),
+                        "practitioner": appointment.practitioner,
+                        "notify": True,
+                    },
+                ),
             )
-            if appointment
-            else None,
-        }
         return super().change_view(request, object_id, form_url, extra)
 
 
@@ -128,13 +177,25 @@ class AppointmentInline(admin.TabularInline):
         return False
 
 
+class CorrectionForm(CustomerForm):
+    """The customer's details; the data-protection officer can tie a correction to the
+    rectification request it answers (the request is completed with it)."""
+
+    rectification = forms.ModelChoiceField(
+        label=gettext_lazy("Answers the request"),
+        queryset=DataSubjectRequest.objects.none(),
+        required=False,
+        help_text=gettext_lazy("Choose the rectification request this correction answers: it is completed."),
+    )
+
+
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    form = CustomerForm
+class CustomerAdmin(ConfirmedSearch, admin.ModelAdmin):
+    form = CorrectionForm
     list_display = ["name", "phone_display", "email", "created_at"]
     list_select_related = []
     search_fields = ["name", "email"]
-    search_help_text = gettext_lazy("Name, email, or phone in any format.")
+    search_help_text = gettext_lazy("Name, email, phone in any format, or a booking reference.")
     ordering = ["name", "pk"]
     inlines = [AppointmentInline]
 
@@ -145,7 +206,25 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term:
             return queryset, False
-        return queryset.filter(search_condition(search_term)), False
+        return queryset.filter(pk__in=Customer.objects.search(search_term).values("pk")), False
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if not request.user.has_perm("privacy.change_datasubjectrequest"):
+            form.base_fields.pop("rectification", None)
+        else:
+            form.base_fields["rectification"].queryset = DataSubjectRequest.objects.open().filter(
+                kind=DataSubjectRequest.Kind.RECTIFICATION
+            )
+        return form
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "phone", "email"]
+        return (
+            [*fields, "rectification"]
+            if request.user.has_perm("privacy.change_datasubjectrequest")
+            else fields
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # a person's data is erased by the data-protection officer, with a receipt
@@ -162,3 +241,18 @@ class CustomerAdmin(admin.ModelAdmin):
             update_customer(customer=obj, **details)
         else:
             obj.pk = create_customer(**details).pk
+        answered = form.cleaned_data.get("rectification")
+        if answered is not None:
+            answered.customer = answered.customer or obj
+            answered.status = DataSubjectRequest.Status.COMPLETED
+            answered.outcome = (answered.outcome + "\n" if answered.outcome else "") + str(
+                gettext_lazy("Details corrected in the register.")
+            )
+            save_request(privacy_request=answered)
+
+    def response_change(self, request, obj):
+        """After a correction, back to the person, not to a list of every customer."""
+        if "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        self.message_user(request, gettext_lazy("The details are saved."))
+        return redirect(reverse("admin:customers_customer_change", args=[obj.pk]))

@@ -1,18 +1,49 @@
-"""The front desk's forms: a time (date, time, practitioner), a phone or walk-in booking, a move,
-and a customer's details. Validation and layout only."""
+"""The front desk's forms: a time (date, time, practitioner), a phone or walk-in booking, a move, a
+cancellation, the appointments a schedule change affects, and a customer's details. Validation and
+layout only."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.calendar import local_tz
-from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
+from bookings.models import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH, Appointment, Practitioner, Service
 from customers.forms import ContactCleaning, email_field, name_field, phone_field
 from customers.models import Customer
+
+# Staff book from yesterday (a walk-in typed in just after midnight) to three years ahead.
+DAYS_BACK, DAYS_AHEAD = 1, 3 * 365
+
+REASON_HELP = gettext_lazy(
+    "Say why, not who: for example “clinic closed”, “vet ill”, “client asked”. No names or health details."
+)
+# Suggestions for the reason fields (a datalist: staff may type anything else).
+CANCEL_REASONS = [
+    gettext_lazy("client asked"),
+    gettext_lazy("clinic closed"),
+    gettext_lazy("practitioner away"),
+    gettext_lazy("booked by mistake"),
+]
+OVERRIDE_REASONS = [
+    gettext_lazy("emergency"),
+    gettext_lazy("agreed with the practitioner"),
+    gettext_lazy("extra opening hours"),
+]
+
+
+def reason_field(label, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        help_text=REASON_HELP,
+        **kwargs,
+    )
 
 
 class TimeFields(forms.Form):
@@ -32,17 +63,40 @@ class TimeFields(forms.Form):
         empty_label=gettext_lazy("Any free practitioner"),
     )
 
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        today = timezone.localdate()
+        first, last = today - timedelta(days=DAYS_BACK), today + timedelta(days=DAYS_AHEAD)
+        if not first <= day <= last:
+            raise ValidationError(
+                _("Choose a date between %(first)s and %(last)s.")
+                % {
+                    "first": formats.date_format(first, "SHORT_DATE_FORMAT"),
+                    "last": formats.date_format(last, "SHORT_DATE_FORMAT"),
+                }
+            )
+        return day
+
     def start(self) -> datetime:
         return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=local_tz())
 
 
-class MoveForm(TimeFields):
+class OverrideField(forms.Form):
+    override_reason = reason_field(
+        gettext_lazy("Book anyway, because"),
+        widget=forms.TextInput(attrs={"list": "override-reasons", "autocomplete": "off"}),
+    )
+
+
+class MoveForm(OverrideField, TimeFields):
+    notify = forms.BooleanField(label=gettext_lazy("Tell the client by email"), required=False, initial=True)
+
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = service.practitioners.filter(is_active=True)
 
 
-class StaffBookingForm(ContactCleaning, TimeFields):
+class StaffBookingForm(ContactCleaning, OverrideField, TimeFields):
     """A phone or walk-in booking: an existing customer (chosen from the search) or a new one."""
 
     service = forms.ModelChoiceField(
@@ -67,6 +121,11 @@ class StaffBookingForm(ContactCleaning, TimeFields):
             "With an email address the client gets the confirmation and their personal link."
         ),
     )
+    notify = forms.BooleanField(
+        label=gettext_lazy("Send the confirmation by email"),
+        required=False,
+        help_text=gettext_lazy("A walk-in at the desk usually needs none."),
+    )
     message = forms.CharField(
         label=gettext_lazy("Reason for the visit"),
         max_length=MESSAGE_MAX_LENGTH,
@@ -74,8 +133,10 @@ class StaffBookingForm(ContactCleaning, TimeFields):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     language = forms.ChoiceField(label=gettext_lazy("Language of emails"), choices=settings.LANGUAGES)
+    # A one-time key of this form: submitting it twice finds the first booking.
+    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    field_order = ["service", "practitioner", "date", "time", "source"]
+    field_order = ["service", "practitioner", "date", "time"]
 
     def clean(self):
         data = super().clean()
@@ -92,9 +153,24 @@ class StaffBookingForm(ContactCleaning, TimeFields):
         return {k: self.cleaned_data[k] for k in ("name", "phone", "email")}
 
 
+class CancelForm(forms.Form):
+    reason = reason_field(
+        gettext_lazy("Reason (optional)"),
+        widget=forms.TextInput(attrs={"list": "cancel-reasons", "autocomplete": "off"}),
+    )
+    notify = forms.BooleanField(label=gettext_lazy("Tell the client by email"), required=False, initial=True)
+
+
 class CustomerForm(ContactCleaning, forms.ModelForm):
     """Staff type names, phones and emails any way; they are stored normalised."""
 
     class Meta:
         model = Customer
         fields = ["name", "phone", "email"]
+
+
+def floor_to_step(moment: datetime, step_minutes: int) -> datetime:
+    """The local time rounded down to the slot step within its hour ("walk-in now")."""
+    local = moment.astimezone(local_tz()).replace(second=0, microsecond=0)
+    minutes = local.hour * 60 + local.minute
+    return local.replace(hour=0, minute=0) + timedelta(minutes=minutes - minutes % max(step_minutes, 1))

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bookings.availability import hours_on
+
 ROW_MINUTES = 15
 
 
@@ -66,13 +68,13 @@ def build_grid(
 ) -> Grid:
     """Arrange a calendar of (day, practitioner) columns.
 
-    `hours` maps practitioner id → weekday → [(start, end)]; closures are (practitioner id or
+    `hours` maps practitioner id → weekday → [(start, end) or Hours in force on some days]; closures are (practitioner id or
     None for everyone, start, end, reason); appointments need practitioner_id, start, end.
     The hours shown grow to fit any working hours or appointment outside 07–18.
     """
     for pid_hours in hours.values():
         for intervals in pid_hours.values():
-            for start, end in intervals:
+            for start, end, *_validity in intervals:
                 first_hour = min(first_hour, start.hour)
                 last_hour = max(last_hour, end.hour + (1 if end.minute else 0) if end != time(0) else 24)
     for appointment in appointments:
@@ -87,7 +89,7 @@ def build_grid(
         day_start = datetime.combine(day, time(0), tzinfo=tz)
         day_end = day_start + timedelta(days=1)
         if not column.holiday:
-            for start, end in hours.get(practitioner.pk, {}).get(day.weekday(), []):
+            for start, end in hours_on(hours.get(practitioner.pk, {}), day):
                 first = math.floor(_row(datetime.combine(day, start, tzinfo=tz), day, first_hour, tz))
                 end_at = datetime.combine(day, end, tzinfo=tz) if end != time(0) else day_end
                 last = math.ceil(_row(end_at, day, first_hour, tz))

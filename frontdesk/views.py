@@ -1,5 +1,6 @@
-"""The front desk's pages in the staff site: the calendar, the phone / walk-in booking form, and the
-actions on an appointment (status, move, cancel), all through the booking services."""
+"""The front desk's pages in the staff site: the calendar and the actions on an appointment (status,
+move, cancel), all through the booking services. The booking form is frontdesk/booking.py, the
+appointments a schedule change affects frontdesk/schedule.py."""
 
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -14,18 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings.calendar import load_calendar, monday_of
-from bookings.models import Appointment, Practitioner
-from bookings.services import (
-    BookingError,
-    book_appointment,
-    cancel_appointment,
-    move_appointment,
-    set_appointment_status,
-)
-from customers.models import Customer
-from frontdesk.forms import MoveForm, StaffBookingForm
+from bookings.errors import BookingError, OutsideRules, StaffSlotTaken
+from bookings.models import Appointment, Practitioner, Service
+from bookings.services import cancel_appointment, move_appointment, set_appointment_status
+from frontdesk.forms import CANCEL_REASONS, OVERRIDE_REASONS, CancelForm, MoveForm
 from frontdesk.grid import build_grid
-from inuvet.audit import log_access, require_permission
+from inuvet.audit import require_permission
 
 # What a block of the calendar shows of an appointment.
 GRID_FIELDS = ("pk", "reference", "practitioner_id", "start", "end", "status", "service__name")
@@ -73,8 +68,12 @@ def calendar(request):
         tz=cal.tz,
     )
 
+    services = list(Service.objects.filter(is_active=True))
+    service = next((s for s in services if str(s.pk) == request.GET.get("service")), None)
     step = timedelta(days=7 if week_view else 1)
     base = {"view": "week", "practitioner": chosen.pk} if week_view else {}
+    if service is not None:
+        base["service"] = service.pk
     return TemplateResponse(
         request,
         "frontdesk/calendar.html",
@@ -91,85 +90,16 @@ def calendar(request):
             "previous_url": "?" + urlencode({**base, "date": day - step}),
             "next_url": "?" + urlencode({**base, "date": day + step}),
             "today_url": "?" + urlencode(base),
-            "day_view_url": "?" + urlencode({"date": day}),
+            "day_view_url": "?" + urlencode({"date": day, **({"service": service.pk} if service else {})}),
             "week_urls": [
-                (p, "?" + urlencode({"view": "week", "practitioner": p.pk, "date": day}))
+                (p, "?" + urlencode({**base, "view": "week", "practitioner": p.pk, "date": day}))
                 for p in practitioners
             ],
             "book_url": reverse("admin:calendar_book"),
-        },
-    )
-
-
-def _initial(request) -> dict:
-    initial = {"source": Appointment.Source.PHONE, "language": "fi"}
-    for key in ("service", "practitioner", "customer"):
-        if request.GET.get(key, "").isdigit():
-            initial[key] = request.GET[key]
-    start = request.GET.get("start", "")
-    try:
-        when = datetime.fromisoformat(start)
-    except ValueError:
-        when = None
-    if when is not None:
-        initial["date"], initial["time"] = when.date(), when.time()
-    return initial
-
-
-def _search_customers(term: str):
-    found = list(Customer.objects.search(term).order_by("name", "pk")[:20])
-    for customer in found:
-        log_access(customer, "search")
-    return found
-
-
-def book(request):
-    """Book for a phone or walk-in client: search the customer, pick or type, confirm."""
-    require_permission(request, "bookings.add_appointment")
-    form = StaffBookingForm(request.POST or None, initial=_initial(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            appointment = book_appointment(
-                service=form.cleaned_data["service"],
-                practitioner=form.cleaned_data["practitioner"],
-                start=form.start(),
-                source=form.cleaned_data["source"],
-                language=form.cleaned_data["language"],
-                message=form.cleaned_data["message"],
-                **form.contact(),
-            ).appointment
-        except BookingError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("Booked %(reference)s.") % {"reference": appointment.display_reference},
-            )
-            return redirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
-
-    query = request.GET.get("q", "")
-    chosen = None
-    customer_id = form["customer"].value()
-    if customer_id and str(customer_id).isdigit():
-        chosen = Customer.objects.filter(pk=customer_id).first()
-        if chosen is not None and request.method == "GET":
-            log_access(chosen)
-    keep = {k: v for k, v in request.GET.items() if k in {"service", "practitioner", "start"}}
-    results = _search_customers(query)
-    return TemplateResponse(
-        request,
-        "frontdesk/book.html",
-        {
-            **admin.site.each_context(request),
-            "title": _("New booking"),
-            "form": form,
-            "query": query,
-            "results": [(c, "?" + urlencode({**keep, "q": query, "customer": c.pk})) for c in results],
-            "searched": len(query.strip()) >= 2,
-            "chosen": chosen,
-            "keep": keep,
+            # The service a click on a free cell books (and walk-in now rounds to its slot step).
+            "services": services,
+            "service": service,
+            "cell_query": f"&service={service.pk}" if service else "",
         },
     )
 
@@ -181,10 +111,12 @@ def _appointment_page(appointment: Appointment):
     return redirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
 
 
-def _told(appointment: Appointment) -> str:
-    if appointment.customer and appointment.customer.email:
-        return _("The client gets an email about it.")
-    return _("The client has no email address: please tell them by phone.")
+def _told(appointment: Appointment, notify: bool = True) -> str:
+    if not (appointment.customer and appointment.customer.email):
+        return _("The client has no email address: please tell them by phone.")
+    if not notify:
+        return _("The client was not told: tell them yourself if they need to know.")
+    return _("The client gets an email about it.")
 
 
 @require_POST
@@ -200,35 +132,83 @@ def set_status(request, pk: int):
     return _appointment_page(appointment)
 
 
-@require_POST
 def cancel(request, pk: int):
+    """A confirm step: what will be cancelled, an optional reason, and whether the client is told."""
     require_permission(request, "bookings.reschedule_appointment")
-    appointment = get_object_or_404(Appointment.objects.select_related("customer"), pk=pk)
-    try:
-        cancel_appointment(appointment=appointment, by_client=False)
-    except BookingError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The appointment is cancelled.") + " " + _told(appointment))
-    return _appointment_page(appointment)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("customer", "service", "practitioner"), pk=pk
+    )
+    has_email = bool(appointment.customer and appointment.customer.email)
+    form = CancelForm(request.POST if request.method == "POST" else None, initial={"notify": has_email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancel_appointment(
+                appointment=appointment,
+                by_client=False,
+                reason=form.cleaned_data["reason"],
+                notify=form.cleaned_data["notify"],
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return _appointment_page(appointment)
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            told = _told(appointment, form.cleaned_data["notify"])
+            messages.success(request, _("The appointment is cancelled.") + " " + told)
+            return _appointment_page(appointment)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Cancel appointment %(reference)s?") % {"reference": appointment.display_reference},
+        "appointment": appointment,
+        "has_email": has_email,
+        "form": form,
+        "reasons": CANCEL_REASONS,
+        "opts": Appointment._meta,
+    }
+    return TemplateResponse(request, "admin/bookings/appointment/cancel.html", context)
 
 
 def move(request, pk: int):
     require_permission(request, "bookings.reschedule_appointment")
-    appointment = get_object_or_404(Appointment.objects.select_related("service", "customer"), pk=pk)
-    form = MoveForm(request.POST or None, service=appointment.service)
-    if request.method == "POST" and form.is_valid():
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("service", "customer", "practitioner"), pk=pk
+    )
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and data.get("slot"):
+        try:
+            when = datetime.fromisoformat(data["slot"])
+            data["date"], data["time"] = when.date().isoformat(), when.strftime("%H:%M")
+        except ValueError:
+            pass
+    local = timezone.localtime(appointment.start)
+    form = MoveForm(
+        data,
+        service=appointment.service,
+        initial={
+            "date": local.date(),
+            "time": local.time(),
+            "practitioner": appointment.practitioner,
+            "notify": True,
+        },
+    )
+    refusal = None
+    if data is not None and form.is_valid():
         try:
             move_appointment(
                 appointment=appointment,
                 start=form.start(),
                 practitioner=form.cleaned_data["practitioner"],
                 by_client=False,
+                override_reason=form.cleaned_data["override_reason"],
+                notify=form.cleaned_data["notify"],
             )
-        except BookingError as error:
-            form.add_error(None, error.message)
+        except (BookingError, ValidationError) as error:
+            form.add_error(None, error.message if isinstance(error, BookingError) else error)
+            refusal = error
         else:
-            messages.success(request, _("The appointment is moved.") + " " + _told(appointment))
+            told = _told(appointment, form.cleaned_data["notify"])
+            messages.success(request, _("The appointment is moved.") + " " + told)
             return _appointment_page(appointment)
     context = {
         **admin.site.each_context(request),
@@ -236,5 +216,9 @@ def move(request, pk: int):
         "appointment": appointment,
         "form": form,
         "opts": Appointment._meta,
+        "nearest": refusal.nearest if isinstance(refusal, StaffSlotTaken) else [],
+        "conflicts": refusal.conflicts if isinstance(refusal, StaffSlotTaken) else [],
+        "needs_override": isinstance(refusal, OutsideRules) or bool(form["override_reason"].value()),
+        "override_reasons": OVERRIDE_REASONS,
     }
     return TemplateResponse(request, "admin/bookings/appointment/move.html", context)

@@ -422,7 +422,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "customers.Customer", "mask_fields": ["name", "phone", "email"]},
     {
         "model": "bookings.Appointment",
-        "mask_fields": ["message"],
+        # Staff's reasons are free text that could name the client: masked like the message.
+        "mask_fields": ["message", "cancel_reason", "override_reason"],
         "exclude_fields": ["manage_token_hash", "request_key_hash", "updated_at", "reminded_for"],
     },
     "bookings.Service",

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from inuvet import roles
+from inuvet.links import safe_next
 
 REQUIRED_ROLES = {roles.DATA_PROTECTION_OFFICER, roles.ADMINISTRATOR}
 RECOVERY_CODES = 10
@@ -74,8 +75,7 @@ class CodeForm(forms.Form):
 
 
 def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else reverse("admin:index")
+    return safe_next(request, reverse("admin:index"))
 
 
 def verify(request):

@@ -8,3 +8,6 @@ urlpatterns = [
     path("sms/", include("notifications.urls")),
     path("", include("online.urls")),
 ]
+
+# Staff pages get the staff 403 page (which role would allow it); clients get templates/403.html.
+handler403 = "frontdesk.errors.permission_denied"

@@ -18,11 +18,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from bookings.models import Appointment
 from bookings.services import anonymise_appointments
 from customers.contact import format_phone
 from customers.models import Customer
+from inuvet.audit_display import ACTIONS, PURPOSES
 from notifications.models import OutboxMessage
 from privacy.models import ConsentRecord, DataSubjectRequest, VerificationLink
 from waitlist.models import WaitlistEntry
@@ -132,8 +134,18 @@ class Appointments(Location):
     explanation = _(
         "Your appointments. After erasure they remain without your details, as anonymous statistics."
     )
+    # Staff's reasons (cancelling, booking outside the hours) are free text that could name the
+    # client despite the guidance next to the field: treated as the client's data, exported and
+    # erased with the rest (and masked in the audit log).
     personal_fields = {
-        "bookings.Appointment": {"customer", "message", "manage_token_hash", "request_key_hash"}
+        "bookings.Appointment": {
+            "customer",
+            "message",
+            "manage_token_hash",
+            "request_key_hash",
+            "cancel_reason",
+            "override_reason",
+        }  # fmt: skip
     }
 
     def find(self, person, found):
@@ -157,6 +169,9 @@ class Appointments(Location):
                 "language": a.language,
                 "booked_at": when(a.created_at),
                 "cancelled_at": when(a.cancelled_at),
+                "cancelled_by": str(a.get_cancelled_by_display()) if a.cancelled_by else "",
+                "cancel_reason": a.cancel_reason,
+                "booked_outside_hours_because": a.override_reason,
             }
             for a in rows
         ]
@@ -258,15 +273,25 @@ class Messages(Location):
             ).order_by("created_at", "pk")
         )
 
+    KINDS = {
+        "booking_confirmed": _("booking confirmation"),
+        "booking_moved": _("booking moved"),
+        "booking_cancelled": _("booking cancelled"),
+        "booking_reminder": _("reminder"),
+        "manage_link": _("your booking link"),
+        "privacy_verification": _("link to your data"),
+    }
+
     def export(self, rows):
         return [
             {
-                "kind": m.kind,
-                "channel": m.channel,
+                "kind": str(self.KINDS.get(m.kind, m.kind)),
+                "channel": str(m.get_channel_display()),
                 "to": m.recipient,
                 "subject": m.subject,
                 "text": m.body_text,
-                "status": m.status,
+                "status": str(m.get_status_display()),
+                "created_at": when(m.created_at),
                 "sent_at": when(m.sent_at),
             }
             for m in rows
@@ -410,14 +435,13 @@ class AuditEntries(Location):
         return list(LogEntry.objects.filter(about).select_related("actor").order_by("timestamp", "pk"))
 
     def export(self, rows):
-        actions = dict(LogEntry.Action.choices)
         return [
             {
                 "at": when(entry.timestamp),
                 "who": entry.actor.get_username() if entry.actor else str(_("you, or the system")),
-                "action": str(actions.get(entry.action, entry.action)),
+                "action": str(ACTIONS.get(entry.action, entry.action)),
                 "record": entry.object_repr,
-                "purpose": (entry.additional_data or {}).get("purpose", ""),
+                "purpose": str(PURPOSES.get(_purpose(entry), _purpose(entry))),
             }
             for entry in rows
         ]
@@ -437,6 +461,11 @@ class AuditEntries(Location):
                 entry.save(update_fields=[*self._TEXT, "serialized_data", "remote_addr"])
                 scrubbed += 1
         return scrubbed
+
+
+def _purpose(entry) -> str:
+    data = entry.additional_data
+    return data.get("purpose", "") if isinstance(data, dict) else ""
 
 
 # In this order for finding and exporting; erased in reverse (the customer record last).
@@ -459,7 +488,10 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
     "bookings.Service": ("*", "the practice's services"),
     "bookings.WorkingHours": ("*", "staff working hours"),
     "bookings.Closure": ("*", "closures; the reason is internal text about staff, not clients"),
-    "bookings.Appointment": ({"reference", "status", "source", "language"}, "codes, no person"),
+    "bookings.Appointment": (
+        {"reference", "status", "source", "language", "cancelled_by"},
+        "codes, no person",
+    ),
     "privacy.ConsentRecord": ({"purpose", "text", "language", "source"}, "the wording shown, codes"),
     "privacy.DataSubjectRequest": (
         {"kind", "channel", "verification_method", "verification_result", "status"},
@@ -476,7 +508,10 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
     "sessions.Session": ({"session_key"}, "a random key"),
     "waitlist.WaitlistEntry": ({"language", "token_hash"}, "a code; a hash of the link's token"),
     "waitlist.WaitlistOffer": ("*", "a time offered: no person; the token is hashed"),
-    "auditlog.LogEntry": ({"object_pk", "object_id", "cid", "actor_email"}, "keys; the staff member acting"),
+    "auditlog.LogEntry": (
+        {"object_pk", "object_id", "cid", "actor_email"},
+        "keys of the records the entry is about; the staff actor's address",
+    ),
     "inuvet.RateLimitCounter": ("*", "a keyed hash of a client's address or link, and times"),
     "auth.User": ("*", "staff accounts: the register is of clients"),
     "auth.Group": ("*", "roles"),
@@ -512,3 +547,57 @@ def find_everywhere(person: Person, only: set[str] | None = None) -> dict[str, l
         if wanted is None or location.key in wanted:
             found[location.key] = location.find(person, found)
     return found
+
+
+# What an erasure receipt says about each count, in words (privacy.admin shows it).
+RECEIPT_WORDS = {
+    "customer_records": ngettext_lazy(
+        "%(count)d customer record deleted", "%(count)d customer records deleted", "count"
+    ),
+    "appointments": ngettext_lazy(
+        "%(count)d booking kept without the person's details, as anonymous statistics",
+        "%(count)d bookings kept without the person's details, as anonymous statistics",
+        "count",
+    ),
+    "appointments_cancelled": ngettext_lazy(
+        "%(count)d upcoming booking cancelled first", "%(count)d upcoming bookings cancelled first", "count"
+    ),
+    "consents": ngettext_lazy(
+        "%(count)d consent record deleted", "%(count)d consent records deleted", "count"
+    ),
+    "requests": ngettext_lazy(
+        "%(count)d data-protection request emptied of identifying details",
+        "%(count)d data-protection requests emptied of identifying details",
+        "count",
+    ),
+    "emails_sent": ngettext_lazy("%(count)d message deleted", "%(count)d messages deleted", "count"),
+    "verification_links": ngettext_lazy(
+        "%(count)d verification link deleted", "%(count)d verification links deleted", "count"
+    ),
+    "sign_in_records": ngettext_lazy(
+        "%(count)d staff sign-in record cleared", "%(count)d staff sign-in records cleared", "count"
+    ),
+    "sessions": ngettext_lazy(
+        "%(count)d browser session deleted", "%(count)d browser sessions deleted", "count"
+    ),
+    "access_log": ngettext_lazy(
+        "%(count)d audit entry cleared of the person's details",
+        "%(count)d audit entries cleared of the person's details",
+        "count",
+    ),
+}
+
+
+def receipt_lines(counts: dict) -> list[str]:
+    """An erasure receipt's counts as sentences, in the order of the registry; zeros left out."""
+    order = [location.key for location in REGISTRY]
+    order.insert(order.index("appointments") + 1, "appointments_cancelled")
+    keys = [key for key in order if key in counts] + [key for key in counts if key not in order]
+    lines = []
+    for key in keys:
+        count = counts[key]
+        if not count:
+            continue
+        words = RECEIPT_WORDS.get(key)
+        lines.append(words % {"count": count} if words is not None else f"{key}: {count}")
+    return lines

@@ -1,5 +1,5 @@
 """The data-protection officer's pages in the admin: dashboard, find a person, export, erase,
-and the marketing list."""
+linking a person to a request, and the marketing list."""
 
 import csv
 
@@ -16,12 +16,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.models import Appointment
 from customers.models import Customer
-from inuvet.audit import log_access, require_permission
-from inuvet.spreadsheets import safe_cell
+from inuvet.audit import log_accesses, require_permission
+from inuvet.spreadsheets import csv_dialect, safe_cell
 from privacy.erasure import erase_person
 from privacy.exports import zip_download
 from privacy.models import DataSubjectRequest, ErasureReceipt
-from privacy.services import PrivacyError, export_marketing_list, export_person, find_people
+from privacy.services import PrivacyError, export_marketing_list, export_person, find_people, save_request
 
 
 def _context(request, title: str, **extra) -> dict:
@@ -35,6 +35,7 @@ def dashboard(request):
     open_requests = list(
         DataSubjectRequest.objects.open().select_related("customer").order_by("due_on", "pk")
     )
+    log_accesses([r.customer for r in open_requests], "list")  # the list names the people
     return TemplateResponse(
         request,
         "admin/privacy/dashboard.html",
@@ -57,12 +58,15 @@ class SelectionForm(forms.Form):
 
 
 def find_person(request):
-    """One search by name, phone (any format), email or booking reference."""
+    """One search by name, phone (any format), email or booking reference.
+
+    The search is a POST: the term stays out of URLs, and a link cannot run it (and log searches
+    of strangers under the name of whoever clicked it).
+    """
     require_permission(request, "privacy.find_person")
-    query = request.GET.get("q", "")
-    people = find_people(query)
-    for person in people:
-        log_access(person, "search")
+    query = request.POST.get("q", "") if request.method == "POST" else ""
+    people = find_people(query) if len(query.strip()) >= 2 else []
+    log_accesses(people, "search", term=query)
     appointments = (
         Appointment.objects.filter(customer__in=people).select_related("service").order_by("-start")
     )
@@ -79,8 +83,30 @@ def find_person(request):
             searched=len(query.strip()) >= 2,
             results=[(person, by_customer.get(person.pk, [])) for person in people],
             requests=DataSubjectRequest.objects.open().order_by("due_on"),
+            for_request=_request_from(request),
         ),
     )
+
+
+def _request_from(request) -> DataSubjectRequest | None:
+    value = request.POST.get("for_request") or request.GET.get("for_request") or ""
+    return DataSubjectRequest.objects.filter(pk=value).first() if value.isdigit() else None
+
+
+@require_POST
+def link_person(request):
+    """Tie the chosen customer record to a request (from Find a person)."""
+    require_permission(request, "privacy.change_datasubjectrequest")
+    privacy_request = _request_from(request)
+    customer_id = request.POST.get("customer", "")
+    customer = Customer.objects.filter(pk=customer_id).first() if customer_id.isdigit() else None
+    if privacy_request is None or customer is None:
+        messages.error(request, _("Choose the person and the request."))
+        return redirect(reverse("admin:privacy_find"))
+    privacy_request.customer = customer
+    save_request(privacy_request=privacy_request)
+    messages.success(request, _("The person is linked to the request."))
+    return redirect(reverse("admin:privacy_datasubjectrequest_change", args=[privacy_request.pk]))
 
 
 def _selection(request) -> SelectionForm:
@@ -96,17 +122,24 @@ def export(request):
     form = _selection(request)
     if not form.is_valid():
         return redirect(reverse("admin:privacy_find"))
+    customers = list(form.cleaned_data["customers"])
     try:
         content = export_person(
-            customers=list(form.cleaned_data["customers"]),
+            customers=customers,
             actor=request.user,
-            language=request.LANGUAGE_CODE,
+            language=_language_of(customers),
             request=form.cleaned_data["request"],
         )
     except PrivacyError as error:
         messages.error(request, error.message)
         return redirect(reverse("admin:privacy_find"))
     return zip_download(content, "inuvet-export")
+
+
+def _language_of(customers) -> str:
+    """The person's language: that of their latest booking (Finnish when there is none)."""
+    latest = Appointment.objects.filter(customer__in=customers).order_by("-created_at").first()
+    return latest.language if latest is not None else "fi"
 
 
 @require_http_methods(["POST"])
@@ -147,7 +180,8 @@ def marketing_list(request):
         f'attachment; filename="inuvet-marketing-{timezone.localdate():%Y-%m-%d}.csv"'
     )
     response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    response.write("\ufeff")  # the byte-order mark that makes Excel read UTF-8 (ä, ö) correctly
+    writer = csv.writer(response, **csv_dialect(request.GET.get("format", "")))
     writer.writerow([_("name"), _("email"), _("phone")])
     for customer in export_marketing_list(actor=request.user):
         writer.writerow([safe_cell(customer.name), safe_cell(customer.email), customer.phone])

@@ -10,7 +10,7 @@ import bisect
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookings.availability import merge_intervals
+from bookings.availability import Hours, hours_on, merge_intervals
 from bookings.calendar import load_calendar, monday_of
 from bookings.models import Appointment, Practitioner, Service
 
@@ -29,8 +29,18 @@ DEFAULT_WEEKS = 12  # Monday eleven weeks ago to Sunday of the current week
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
 NO_VALUE = "—"  # how a figure of None is written
-VISIT_FIELDS = ("service_id", "practitioner_id", "start", "end", "status", "source", "created_at")
+VISIT_FIELDS = (
+    "service_id",
+    "practitioner_id",
+    "start",
+    "end",
+    "status",
+    "source",
+    "created_at",
+    "cancelled_by",
+)
 CANCELLED = Appointment.Status.CANCELLED
+BY_ERASURE = Appointment.CancelledBy.ERASURE
 NO_SHOW = Appointment.Status.NO_SHOW
 
 LEAD_BUCKETS = [  # (most days before the visit, label)
@@ -106,10 +116,16 @@ class Visit(NamedTuple):
     status: str
     source: str
     booked_on: date
+    cancelled_by: str = ""
 
     @property
     def is_active(self) -> bool:
         return self.status != CANCELLED
+
+    @property
+    def erased(self) -> bool:
+        """Cancelled because the client's data was erased: not a cancellation of the visit as such."""
+        return self.status == CANCELLED and self.cancelled_by == BY_ERASURE
 
     @property
     def lead_days(self) -> int:
@@ -127,7 +143,7 @@ class Calendar:
     services: dict[int, str]  # in display order
     practitioners: dict[int, str]  # in display order
     active_practitioners: set[int]
-    hours: dict[int, dict[int, list[tuple[time, time]]]]
+    hours: dict[int, dict[int, list[Hours]]]
     closures: dict[int | None, list[tuple[datetime, datetime]]]
     holidays: frozenset[date]
 
@@ -148,7 +164,7 @@ def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
         margin_days=0,
     )
     visits = []
-    for service_id, practitioner_id, start, end, status, source, created_at in cal.appointments:
+    for service_id, practitioner_id, start, end, status, source, created_at, cancelled_by in cal.appointments:
         day = start.astimezone(cal.tz).date()
         if not first_day <= day <= last_day:
             continue  # occupied time reaching into the range from a visit outside it
@@ -163,6 +179,7 @@ def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
                 status=status,
                 source=source,
                 booked_on=created_at.astimezone(cal.tz).date(),
+                cancelled_by=cancelled_by,
             )
         )
 
@@ -216,7 +233,7 @@ def lead_bucket(days: int) -> int:
 
 
 def open_minutes_by_week(
-    hours: dict[int, list[tuple[time, time]]],
+    hours: dict[int, list[Hours]],
     closed: list[tuple[datetime, datetime]],
     *,
     first_day: date,
@@ -224,7 +241,8 @@ def open_minutes_by_week(
     holidays: frozenset[date],
     tz: ZoneInfo,
 ) -> dict[date, int]:
-    """Working minutes per week (Monday) on the local days given, less closures and holidays."""
+    """Working minutes per week (Monday) on the local days given, by the hours in force on each day,
+    less closures and holidays."""
     closed = merge_intervals(closed)
     closed_starts = [start for start, _end in closed]
     seconds: dict[date, float] = defaultdict(float)
@@ -233,7 +251,7 @@ def open_minutes_by_week(
         if day not in holidays:
             intervals = merge_intervals(
                 (datetime.combine(day, start, tzinfo=tz), datetime.combine(day, end, tzinfo=tz))
-                for start, end in hours.get(day.weekday(), ())
+                for start, end in hours_on(hours, day)
             )
             for start, end in intervals:
                 total = (end - start).total_seconds()
@@ -265,12 +283,16 @@ class Table:
 def _per_week_by(cal: Calendar, key: str, names: dict[int, str], slug: str, title: str, label: str) -> Table:
     active, cancelled = Counter(), Counter()
     for visit in cal.visits:
-        (active if visit.is_active else cancelled)[visit.week, getattr(visit, key)] += 1
+        if not visit.erased:
+            (active if visit.is_active else cancelled)[visit.week, getattr(visit, key)] += 1
     seen = {getattr(visit, key) for visit in cal.visits}
     return Table(
         slug=slug,
         title=title,
-        note=_("Appointments held or still to come, and cancelled ones, by the week of the visit."),
+        note=_(
+            "Appointments held or still to come, and cancelled ones, by the week of the visit. Cancellations "
+            "made by erasing a client's data are not counted (see Cancellations and no-shows)."
+        ),
         columns=[_("Week (Monday)"), label, _("Appointments"), _("Cancelled")],
         rows=[
             [week, names[pk], active[week, pk], cancelled[week, pk]]
@@ -352,8 +374,12 @@ def utilisation_table(cal: Calendar) -> Table:
 
 def cancellations_table(cal: Calendar) -> Table:
     booked, cancelled, no_shows, past, past_no_shows = Counter(), Counter(), Counter(), Counter(), Counter()
+    erased = Counter()
     for visit in cal.visits:
         booked[visit.week] += 1
+        if visit.erased:
+            erased[visit.week] += 1
+            continue
         if not visit.is_active:
             cancelled[visit.week] += 1
             continue
@@ -365,8 +391,9 @@ def cancellations_table(cal: Calendar) -> Table:
         slug="cancellations",
         title=_("Cancellations and no-shows"),
         note=_(
-            "The cancellation rate is of all appointments booked for the week; the no-show rate is of "
-            "the week's appointments that were not cancelled and have already begun."
+            "The cancellation rate is of the appointments booked for the week, leaving out those cancelled "
+            "because the client's data was erased (counted apart); the no-show rate is of the week's "
+            "appointments that were not cancelled and have already begun."
         ),
         columns=[
             _("Week (Monday)"),
@@ -375,6 +402,7 @@ def cancellations_table(cal: Calendar) -> Table:
             _("No-shows"),
             _("Cancellation rate %"),
             _("No-show rate %"),
+            _("Cancelled by erasure"),
         ],
         rows=[
             [
@@ -382,8 +410,9 @@ def cancellations_table(cal: Calendar) -> Table:
                 booked[week],
                 cancelled[week],
                 no_shows[week],
-                percent(cancelled[week], booked[week]),
+                percent(cancelled[week], booked[week] - erased[week]),
                 percent(past_no_shows[week], past[week]),
+                erased[week],
             ]
             for week in cal.weeks
         ],

@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from inuvet.audit import require_permission
-from inuvet.spreadsheets import safe_cell
+from inuvet.spreadsheets import FINNISH_EXCEL, csv_dialect, number_cell, safe_cell
 from reports.charts import BarChart, WeekChart, charts
 from reports.figures import (
     NO_VALUE,
@@ -40,12 +40,12 @@ def _display(value) -> str:
     return str(value)
 
 
-def _csv_cell(value) -> str:
+def _csv_cell(value, dialect: str = "") -> str:
     if value is None:
         return NO_VALUE
     if isinstance(value, date):
         return value.isoformat()
-    return str(value) if _is_number(value) else safe_cell(str(value))
+    return number_cell(value, dialect) if _is_number(value) else safe_cell(str(value))
 
 
 @dataclass
@@ -55,6 +55,10 @@ class Section:
     table: Table
     chart: WeekChart | BarChart | None
     csv_url: str
+
+    @property
+    def csv_fi_url(self) -> str:
+        return f"{self.csv_url}&format={FINNISH_EXCEL}"
 
     @property
     def columns(self) -> list[tuple[str, bool]]:
@@ -122,14 +126,16 @@ def report_csv(request, table: str):
         errors = [message for messages in form.errors.values() for message in messages]
         return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
     report = TABLES[table](load_visits(first_day, last_day, now=timezone.now()))
-    filename = f"inuvet-{table}-{first_day.isoformat()}-{last_day.isoformat()}.csv"
+    dialect = request.GET.get("format", "")
+    suffix = "-excel-fi" if dialect == FINNISH_EXCEL else ""
+    filename = f"inuvet-{table}-{first_day.isoformat()}-{last_day.isoformat()}{suffix}.csv"
     response = HttpResponse(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
     response.write("\ufeff")  # the byte-order mark that makes Excel read UTF-8 (ä, ö) correctly
-    writer = csv.writer(response)
-    writer.writerow(_csv_cell(column) for column in report.columns)
+    writer = csv.writer(response, **csv_dialect(dialect))
+    writer.writerow(_csv_cell(column, dialect) for column in report.columns)
     for row in [*report.rows, *report.footer]:
-        writer.writerow(_csv_cell(value) for value in row)
+        writer.writerow(_csv_cell(value, dialect) for value in row)
     return response

@@ -143,3 +143,30 @@ def test_a_role_that_needs_the_second_factor_takes_effect_at_once(client, recept
     assert sign_in(client, "reception").status_code == 200
     roles.assign(reception, roles.DATA_PROTECTION_OFFICER)
     assert client.get(reverse("admin:index"))["Location"].startswith(reverse("admin:otp_setup"))
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\\evil.example", "//evil.example/", "https://evil.example/", "javascript:alert(1)", "/\\/evil"],
+)
+def test_no_next_address_leads_off_the_site_after_enrolment_or_verification(client, reception, target):
+    sign_in(client, "reception")
+    page = client.get(reverse("admin:otp_setup"), {"next": target}).content.decode()
+    secret = re.search(r'<code class="otp-secret">([A-Z2-7]+)</code>', page).group(1)
+    done = client.post(reverse("admin:otp_setup"), {"code": code_for_key(secret), "next": target})
+    continue_link = re.search(r'<a class="button default" href="([^"]+)"', done.content.decode()).group(1)
+    assert continue_link == reverse("admin:index"), continue_link
+    client.post(reverse("admin:logout"))
+    sign_in(client, "reception")
+    response = client.post(reverse("admin:otp_verify"), {"code": current_code(reception), "next": target})
+    assert response["Location"] == reverse("admin:index")
+
+
+def test_a_next_address_on_the_site_is_kept(client, reception):
+    sign_in(client, "reception")
+    enrol(client, reception)
+    client.post(reverse("admin:logout"))
+    sign_in(client, "reception")
+    calendar = reverse("admin:calendar")
+    response = client.post(reverse("admin:otp_verify"), {"code": current_code(reception), "next": calendar})
+    assert response["Location"] == calendar

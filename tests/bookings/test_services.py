@@ -162,18 +162,21 @@ def test_service_not_bookable_online_is_refused_online_but_staff_can_book_it(che
     assert staff_booking.source == Appointment.Source.PHONE
 
 
-def test_staff_may_book_outside_the_online_grid_but_never_over_another_appointment(checkup, open_day):
-    phone = book(checkup, at(open_day, 17, 10), source=Appointment.Source.PHONE)
-    assert phone.start == at(open_day, 17, 10)
+def test_staff_may_book_off_the_online_grid_but_never_over_another_appointment(checkup, open_day):
+    phone = book(checkup, at(open_day, 15, 10), source=Appointment.Source.PHONE)
+    assert phone.start == at(open_day, 15, 10)  # the online grid is every 15 minutes from 8.00
     with pytest.raises(SlotTaken):
-        book(checkup, at(open_day, 17, 30), source=Appointment.Source.PHONE)
+        book(checkup, at(open_day, 15, 30), source=Appointment.Source.PHONE)
     with pytest.raises(OutsideBookingWindow):
         book(checkup, timezone.now() - timedelta(hours=2), source=Appointment.Source.PHONE)
 
 
-def test_walk_in_may_start_a_little_in_the_past(checkup):
-    walk_in = book(checkup, timezone.now() - timedelta(minutes=10), source=Appointment.Source.WALK_IN)
+def test_walk_in_may_start_a_little_in_the_past(checkup, open_day):
+    now = at(open_day, 10, 10)
+    walk_in = book(checkup, at(open_day, 10), source=Appointment.Source.WALK_IN, now=now)
     assert walk_in.source == Appointment.Source.WALK_IN
+    with pytest.raises(OutsideBookingWindow):
+        book(checkup, at(open_day, 10), source=Appointment.Source.PHONE, now=now)
 
 
 @pytest.mark.parametrize(
@@ -342,8 +345,11 @@ def test_cancel_is_a_status_change_that_frees_the_time_and_is_harmless_twice(che
 
 def test_status_changes_by_staff(checkup, open_day):
     appointment = book(checkup, at(open_day, 9))
-    assert set_appointment_status(appointment=appointment, status="arrived").status == "arrived"
-    assert set_appointment_status(appointment=appointment, status="completed").status == "completed"
+    during = at(open_day, 9, 5)
+    assert set_appointment_status(appointment=appointment, status="arrived", now=during).status == "arrived"
+    assert (
+        set_appointment_status(appointment=appointment, status="completed", now=during).status == "completed"
+    )
     with pytest.raises(NotChangeable):
         cancel_appointment(appointment=appointment, by_client=False)
     with pytest.raises(NotChangeable):

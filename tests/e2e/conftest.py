@@ -42,9 +42,19 @@ def browser():
         browser.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport=PHONE, locale="fi-FI", base_url=live_server.url)
+def viewport():
+    """A phone by default (clients); staff tests override it with DESKTOP."""
+    return PHONE
+
+
+@pytest.fixture
+def page(browser, live_server, viewport):
+    context = browser.new_context(viewport=viewport, locale="fi-FI", base_url=live_server.url)
     page = context.new_page()
     yield page
     context.close()

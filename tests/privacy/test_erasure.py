@@ -146,7 +146,7 @@ def test_many_people_are_erased_one_transaction_each(checkup, vet):
 def test_dpo_erases_from_the_admin_with_a_confirmation_and_gets_a_receipt(client, dpo, person):
     customer, *_ = person
     client.force_login(dpo)
-    found = client.get(reverse("admin:privacy_find"), {"q": "040 111 0000"}).content.decode()
+    found = client.post(reverse("admin:privacy_find"), {"q": "040 111 0000"}).content.decode()
     assert "Erin Erasable" in found
     confirm = client.post(reverse("admin:privacy_erase"), {"customers": [customer.pk]})
     assert confirm.status_code == 200 and Customer.objects.filter(pk=customer.pk).exists()

@@ -17,6 +17,7 @@ from bookings.models import Appointment
 from bookings.services import set_sms_opt_in
 from bookings.tokens import manage_token
 from customers.models import Customer
+from inuvet import roles
 from notifications.models import OutboxMessage
 from privacy.erasure import erase_person
 from privacy.exports import person_data
@@ -76,8 +77,8 @@ def drive_the_person_through_everything(settings) -> Appointment:
     vet = make_practitioner("Aino Virtanen")
     service = make_service([vet], name="Terveystarkastus")
     day = next_open_weekday()
-    reception = make_staff("reception", "Reception")
-    dpo = make_staff("dpo", "Data-protection officer")
+    reception = make_staff("reception", roles.RECEPTION)
+    dpo = make_staff("dpo", roles.DATA_PROTECTION_OFFICER)
 
     # The client books online (with consent and a message), after first losing a slot: the
     # typed details wait in the session.
@@ -135,6 +136,20 @@ def drive_the_person_through_everything(settings) -> Appointment:
     desk.get(reverse("admin:customers_customer_change", args=[appointment.customer_id]))
     desk.get(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
     desk.get(reverse("admin:customers_customer_changelist"), {"q": PHONE_TYPED})
+    # Reception finds them on the booking desk, books a phone visit, and cancels it with a reason
+    # that (against the guidance) names them.
+    desk.post(reverse("admin:calendar_book"), {"action": "search", "q": PHONE_TYPED})
+    desk.post(
+        reverse("admin:calendar_book"),
+        {"action": "book", "service": service.pk, "date": day.isoformat(), "time": "14:00", "source": "phone",
+         "customer": appointment.customer_id, "language": "fi", "request_key": "sweep-desk-booking"},
+    )  # fmt: skip
+    phone_visit = Appointment.objects.get(source="phone")
+    desk.post(
+        reverse("admin:bookings_appointment_cancel", args=[phone_visit.pk]),
+        {"reason": f"{NAME} asked", "notify": "on"},
+    )
+    assert Appointment.objects.get(pk=phone_visit.pk).cancel_reason == f"{NAME} asked"
     desk.post(
         reverse("admin:customers_customer_change", args=[appointment.customer_id]),
         {"name": NEW_NAME, "phone": PHONE_TYPED, "email": EMAIL,
@@ -143,7 +158,7 @@ def drive_the_person_through_everything(settings) -> Appointment:
     # The data-protection officer finds the person and exports their data.
     office = Client()
     office.force_login(dpo)
-    office.get(reverse("admin:privacy_find"), {"q": EMAIL})
+    office.post(reverse("admin:privacy_find"), {"q": EMAIL})
     export = office.post(reverse("admin:privacy_export"), {"customers": [appointment.customer_id]})
     assert export["Content-Type"] == "application/zip", (export.status_code, export.content[:300])
     assert mail.outbox, "emails were sent"
