@@ -249,7 +249,7 @@ def every_email(day) -> dict[str, str]:
         cancel_appointment(appointment=booked, by_client=True)
         soon = book_appointment(
             service=service,
-            start=timezone.now() + timedelta(days=2),
+            start=at(next_open_weekday(day), 13) + timedelta(minutes=40 * n),
             language=language,
             source="phone",
             **client_details(),
