@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment
 from bookings.tokens import address_code, current_manage_token
+from customers.contact import can_receive_sms
 from inuvet.links import public_url
 from notifications.services import queue_email, queue_sms
 
@@ -87,12 +88,14 @@ def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | 
         )
 
 
-def queue_booking_sms(appointment: Appointment, kind: str):
-    """The text message of `kind`, if the client asked for them: the time, the reference and the link,
-    the service only when it may be named (never the animal, the message or other clinical detail)."""
+def queue_booking_sms(appointment: Appointment, kind: str, *, staff_chose: bool = False):
+    """The text message of `kind`, if the client asked for them (or staff chose to tell them of the
+    clinic's change so): the time, the reference and the link, the service only when it may be
+    named (never the animal, the message or other clinical detail)."""
     customer = appointment.customer
     wanted = kind in BY_SMS and (kind != "booking_confirmed" or settings.SMS_CONFIRMATION)
-    if not (wanted and appointment.sms_opt_in and customer is not None and customer.phone):
+    asked = appointment.sms_opt_in or staff_chose
+    if not (wanted and asked and customer is not None and can_receive_sms(customer.phone)):
         return None
     with translation.override(appointment.language):
         service = "" if appointment.service.sms_hide_name else appointment.service.localized_name
@@ -116,10 +119,16 @@ def queue_booking_messages(appointment: Appointment, kind: str, *, now: datetime
     return [message for message in queued if message]
 
 
-def notify_client(appointment: Appointment, kind: str, *, now: datetime | None = None) -> list:
+def notify_client(
+    appointment: Appointment, kind: str, *, sms: bool = False, now: datetime | None = None
+) -> list:
     """Tell the client of a change the clinic made (booking_moved, booking_cancelled): by email when
-    they gave an address, and by text message when they asked for them."""
-    return queue_booking_messages(appointment, kind, now=now)
+    they gave an address, and by text message when they asked for them or staff chose `sms`."""
+    queued = (
+        queue_booking_email(appointment, kind, now=now),
+        queue_booking_sms(appointment, kind, staff_chose=sms),
+    )
+    return [message for message in queued if message]
 
 
 def queue_staff_notice(appointment: Appointment, kind: str):

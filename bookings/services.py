@@ -279,6 +279,7 @@ def move_appointment(
     by_client: bool,
     override_reason: str = "",
     notify: bool = True,
+    sms: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Move a confirmed appointment to `start` (same service), keeping its reference and link.
@@ -287,7 +288,8 @@ def move_appointment(
     practitioner the confirm step named: the one booked unless given; another one only when the
     booking was made with "any practitioner". Staff move by the practice's rules (outside them with
     a reason) to a time not in the past, and to another practitioner ("any" keeps the current one
-    when that one is free). The client is told unless `notify=False`.
+    when that one is free). The client is told unless `notify=False` (by text message too when they
+    asked for them, or staff chose `sms`).
 
     Raises:
         ValidationError: the reason is not acceptable.
@@ -346,7 +348,7 @@ def move_appointment(
             if by_client:
                 queue_booking_messages(appointment, "booking_moved", now=now)
             elif notify:
-                notify_client(appointment, "booking_moved", now=now)
+                notify_client(appointment, "booking_moved", sms=sms, now=now)
     except IntegrityError as error:
         _raise_slot_taken_on_overlap(error)
         raise
@@ -360,11 +362,13 @@ def cancel_appointment(
     by_client: bool,
     reason: str = "",
     notify: bool = True,
+    sms: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
     """Cancel (a status change, never a delete); the time becomes free at once.
 
-    Staff may give a reason (kept on the appointment) and choose not to email the client.
+    Staff may give a reason (kept on the appointment), choose not to tell the client, or tell them
+    by text message too (`sms`).
     Cancelling an already cancelled appointment changes nothing.
 
     Raises:
@@ -398,7 +402,7 @@ def cancel_appointment(
         if by_client:
             queue_booking_messages(appointment, "booking_cancelled", now=now)
         elif notify:
-            notify_client(appointment, "booking_cancelled", now=now)
+            notify_client(appointment, "booking_cancelled", sms=sms, now=now)
         if by_client and appointment.start - now <= timedelta(hours=24):
             queue_staff_notice(appointment, "reception_cancellation")
     logger.info("appointment cancelled ref=%s by_client=%s", appointment.reference, by_client)

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment
@@ -20,6 +22,7 @@ from customers.services import create_customer, update_customer
 from frontdesk.forms import CustomerForm, MoveForm
 from inuvet import audit_display
 from inuvet.audit import ConfirmedSearch, log_access
+from notifications.models import OutboxMessage
 from privacy.models import DataSubjectRequest
 from privacy.services import save_request
 
@@ -54,8 +57,32 @@ class AppointmentAdmin(ConfirmedSearch, admin.ModelAdmin):
         "cancelled_at",
         "cancelled_by",
         "cancel_reason",
+        "messages_to_client",
     ]
     readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("messages to the client"))
+    def messages_to_client(self, obj):
+        """Each email and text message about this booking: what, when, and whether it arrived."""
+        rows = OutboxMessage.objects.filter(reference=obj.reference, customer__isnull=False).order_by(
+            "created_at"
+        )
+        lines = [
+            format_html(
+                "{} · {} · {}{}",
+                message.get_channel_display(),
+                message.kind_label,
+                message.get_status_display(),
+                format_html(
+                    " {}", formats.date_format(timezone.localtime(message.sent_at), "SHORT_DATETIME_FORMAT")
+                )
+                if message.sent_at
+                else "",
+            )
+            + (format_html(" · {}", message.get_delivery_display()) if message.delivery else "")
+            for message in rows
+        ]
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "—"
 
     @admin.display(description=gettext_lazy("booking reference"), ordering="reference")
     def display_reference(self, obj):

@@ -88,8 +88,17 @@ class OverrideField(forms.Form):
     )
 
 
+def sms_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=gettext_lazy("Also by text message"),
+        required=False,
+        help_text=gettext_lazy("To a mobile number. Clients who asked for text messages get one anyway."),
+    )
+
+
 class MoveForm(OverrideField, TimeFields):
     notify = forms.BooleanField(label=gettext_lazy("Tell the client by email"), required=False, initial=True)
+    sms = sms_field()
 
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,6 +168,7 @@ class CancelForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "cancel-reasons", "autocomplete": "off"}),
     )
     notify = forms.BooleanField(label=gettext_lazy("Tell the client by email"), required=False, initial=True)
+    sms = sms_field()
 
 
 class CustomerForm(ContactCleaning, forms.ModelForm):

@@ -18,6 +18,7 @@ from bookings.calendar import load_calendar, monday_of
 from bookings.errors import BookingError, OutsideRules, StaffSlotTaken
 from bookings.models import Appointment, Practitioner, Service
 from bookings.services import cancel_appointment, move_appointment, set_appointment_status
+from customers.contact import can_receive_sms
 from frontdesk.forms import CANCEL_REASONS, OVERRIDE_REASONS, CancelForm, MoveForm
 from frontdesk.grid import build_grid
 from inuvet.audit import require_permission
@@ -111,12 +112,25 @@ def _appointment_page(appointment: Appointment):
     return redirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
 
 
-def _told(appointment: Appointment, notify: bool = True) -> str:
-    if not (appointment.customer and appointment.customer.email):
-        return _("The client has no email address: please tell them by phone.")
+def _told(appointment: Appointment, notify: bool = True, sms: bool = False) -> str:
+    customer = appointment.customer
+    texted = (
+        notify
+        and customer is not None
+        and (sms or appointment.sms_opt_in)
+        and can_receive_sms(customer.phone)
+    )
     if not notify:
         return _("The client was not told: tell them yourself if they need to know.")
-    return _("The client gets an email about it.")
+    if customer and customer.email:
+        return (
+            _("The client gets an email and a text message about it.")
+            if texted
+            else _("The client gets an email about it.")
+        )
+    if texted:
+        return _("The client gets a text message about it.")
+    return _("The client has no email address: please tell them by phone.")
 
 
 @require_POST
@@ -147,6 +161,7 @@ def cancel(request, pk: int):
                 by_client=False,
                 reason=form.cleaned_data["reason"],
                 notify=form.cleaned_data["notify"],
+                sms=form.cleaned_data["sms"],
             )
         except BookingError as error:
             messages.error(request, error.message)
@@ -154,7 +169,7 @@ def cancel(request, pk: int):
         except ValidationError as error:
             form.add_error("reason", error)
         else:
-            told = _told(appointment, form.cleaned_data["notify"])
+            told = _told(appointment, form.cleaned_data["notify"], form.cleaned_data["sms"])
             messages.success(request, _("The appointment is cancelled.") + " " + told)
             return _appointment_page(appointment)
     context = {
@@ -202,12 +217,13 @@ def move(request, pk: int):
                 by_client=False,
                 override_reason=form.cleaned_data["override_reason"],
                 notify=form.cleaned_data["notify"],
+                sms=form.cleaned_data["sms"],
             )
         except (BookingError, ValidationError) as error:
             form.add_error(None, error.message if isinstance(error, BookingError) else error)
             refusal = error
         else:
-            told = _told(appointment, form.cleaned_data["notify"])
+            told = _told(appointment, form.cleaned_data["notify"], form.cleaned_data["sms"])
             messages.success(request, _("The appointment is moved.") + " " + told)
             return _appointment_page(appointment)
     context = {

@@ -40,6 +40,8 @@ _CALENDAR_CONTEXT = (
     | _crud("bookings.workinghours", "view")
     | _crud("bookings.closure", "view")
     | {"bookings.view_calendar"}
+    # The waiting list: counts per service and day; names only with customers' view permission.
+    | {"waitlist.view_waitlistentry"}
 )
 
 ROLES: dict[str, set[str]] = {
@@ -47,7 +49,8 @@ ROLES: dict[str, set[str]] = {
     RECEPTION: _CALENDAR_CONTEXT
     | _crud("bookings.appointment", "view", "add", "change")
     | {"bookings.reschedule_appointment", "bookings.view_reports"}
-    | _crud("customers.customer", "view", "add", "change"),
+    | _crud("customers.customer", "view", "add", "change")
+    | {"waitlist.delete_waitlistentry"},  # take a client off the list when they ask by phone
     # The calendar and the appointments; status updates only.
     PRACTITIONER: _CALENDAR_CONTEXT | _crud("bookings.appointment", "view", "change"),
     # Data-subject requests, export, correction, erasure, consents, the audit log (read).
@@ -57,6 +60,7 @@ ROLES: dict[str, set[str]] = {
     | _crud("privacy.datasubjectrequest", "view", "add", "change")
     | _crud("privacy.exportrecord", "view")
     | _crud("privacy.erasurereceipt", "view")
+    | _crud("waitlist.waitlistentry", "view")
     | {f"privacy.{p}" for p in ("find_person", "export_person", "erase_person", "export_marketing_list")}
     | {"auditlog.view_logentry", "axes.view_accesslog", "axes.view_accessfailurelog"},
     # Configuration: services, practitioners, hours, closures, staff users and roles; moving or
@@ -69,7 +73,7 @@ ROLES: dict[str, set[str]] = {
     | _crud("auth.group", "view")
     | _crud("axes.accessattempt", "view", "delete")
     | {"bookings.view_calendar", "bookings.view_reports", "privacy.export_marketing_list"}
-    | {"bookings.reschedule_appointment"}
+    | {"bookings.reschedule_appointment", "waitlist.view_waitlistentry"}
     | {"auditlog.view_logentry", "axes.view_accesslog", "axes.view_accessfailurelog"},
 }
 

@@ -2,6 +2,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# What a message is, in words (staff pages, the person's export); other kinds show their code.
+KINDS = {
+    "booking_confirmed": _("booking confirmation"),
+    "booking_moved": _("booking moved"),
+    "booking_cancelled": _("booking cancelled"),
+    "booking_reminder": _("reminder"),
+    "manage_link": _("your booking link"),
+    "my_bookings": _("links of upcoming bookings"),
+    "privacy_verification": _("link to your data"),
+    "marketing_confirm": _("confirming marketing consent"),
+    "email_change_confirm": _("confirming a new email address"),
+    "waitlist_joined": _("joined the waiting list"),
+    "waitlist_offer": _("a freed time offered"),
+}
+
 
 class OutboxQuerySet(models.QuerySet):
     def due(self, now):
@@ -65,3 +80,7 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS.get(self.kind, self.kind))

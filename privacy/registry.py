@@ -273,19 +273,10 @@ class Messages(Location):
             ).order_by("created_at", "pk")
         )
 
-    KINDS = {
-        "booking_confirmed": _("booking confirmation"),
-        "booking_moved": _("booking moved"),
-        "booking_cancelled": _("booking cancelled"),
-        "booking_reminder": _("reminder"),
-        "manage_link": _("your booking link"),
-        "privacy_verification": _("link to your data"),
-    }
-
     def export(self, rows):
         return [
             {
-                "kind": str(self.KINDS.get(m.kind, m.kind)),
+                "kind": str(m.kind_label),
                 "channel": str(m.get_channel_display()),
                 "to": m.recipient,
                 "subject": m.subject,

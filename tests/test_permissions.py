@@ -28,6 +28,7 @@ from tests.factories import (
     make_staff,
     next_open_weekday,
 )
+from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ MODELS = {
     "axes.accessattempt": crud(view={A}, delete={A}),
     "auth.user": crud(view={A}, add={A}, change={A}),
     "auth.group": crud(view={A}),
+    "waitlist.waitlistentry": crud(view={R, P, D, A}, delete={R}),
 }
 # Pages nobody may use, superusers included: the audit trail and the records erasure keeps.
 NOBODY = {
@@ -84,6 +86,7 @@ NOBODY = {
     ("axes.accessfailurelog", "delete"),
     ("axes.accessattempt", "add"),
     ("auth.user", "delete"),  # staff accounts are deactivated: the audit trail keeps its actors
+    ("waitlist.waitlistentry", "add"),  # clients join from the booking pages
 }
 OTHER = {
     "index": STAFF,
@@ -186,6 +189,15 @@ def world(db):
         ),
         "auth.user": staff_user,
         "auth.group": Group.objects.get(name=roles.RECEPTION),
+        "waitlist.waitlistentry": WaitlistEntry.objects.create(
+            service=service,
+            first_day=timezone.localdate(),
+            last_day=timezone.localdate(),
+            name="Waiting Wilma",
+            phone="+358401230000",
+            email="wilma@example.com",
+            token_hash="x" * 64,
+        ),
     }
     assert all(objects.values())
     return objects

@@ -204,3 +204,34 @@ def test_delivery_reports_are_kept_when_signed_with_our_secret(gateway, client, 
 def test_without_a_webhook_secret_reports_are_not_taken(client, settings):
     settings.SMS_WEBHOOK_SECRET = ""
     assert client.post(reverse("notifications:sms_status"), {}).status_code == 404
+
+
+def test_staff_tell_a_client_of_the_clinics_cancellation_by_text_and_see_what_was_sent(
+    client, reception, checkup, vet, open_day, memory_sms, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_appointment
+
+    appointment = make_appointment(checkup, vet, at(open_day, 9))  # no texts asked for
+    client.force_login(reception)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:bookings_appointment_cancel", args=[appointment.pk]),
+            {"reason": "", "notify": "on", "sms": "on"},
+        )
+    assert response.status_code == 302
+    [sms] = memory_sms
+    assert sms.to == appointment.customer.phone and appointment.display_reference in sms.text
+    page = client.get(reverse("admin:bookings_appointment_change", args=[appointment.pk])).content.decode()
+    assert page.count("text message") + page.count("tekstiviesti") >= 1
+
+
+def test_without_the_choice_a_client_who_asked_for_no_texts_gets_none(
+    client, reception, checkup, vet, open_day, memory_sms, django_capture_on_commit_callbacks
+):
+    from tests.factories import make_appointment
+
+    appointment = make_appointment(checkup, vet, at(open_day, 9))
+    client.force_login(reception)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:bookings_appointment_cancel", args=[appointment.pk]), {"notify": "on"})
+    assert memory_sms == []

@@ -168,3 +168,22 @@ def test_joining_from_the_page(client, busy_day, settings):
     good = client.post(url, {"first_day": day.isoformat(), "last_day": day.isoformat(), **client_details(5)})
     assert good.status_code == 200 and WaitlistEntry.objects.count() == 1
     assert "/waitlist/leave/" in OutboxMessage.objects.get(kind="waitlist_joined").body_text
+
+
+def test_staff_see_counts_per_day_and_only_roles_that_see_customers_see_names(
+    client, busy_day, reception, practitioner_user
+):
+    from auditlog.models import LogEntry
+
+    service, _, day, _ = busy_day
+    join(service, day, 31, name="Wilma Waiting")
+    url = reverse("admin:waitlist_waitlistentry_changelist")
+    client.force_login(practitioner_user)
+    page = client.get(url).content.decode()
+    assert service.name in page and "Wilma" not in page  # counts, no names
+    assert not LogEntry.objects.filter(action=LogEntry.Action.ACCESS).exists()
+    client.force_login(reception)
+    page = client.get(url).content.decode()
+    assert "Wilma Waiting" in page
+    entry = WaitlistEntry.objects.get()
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(entry.pk)).count() == 1
