@@ -69,6 +69,7 @@ def slot_picker(request, service_id: int):
         "service": service,
         "practitioners": practitioners,
         "chosen": chosen,
+        "waitlist_url": reverse("online:waitlist_join", kwargs={"service_id": service.pk}),
         **week_context(
             week,
             slot_url=url_per_slot("online:details", service_id=service.pk, practitioner=who),
