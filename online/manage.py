@@ -41,6 +41,7 @@ from privacy.services import (
     has_consent,
     record_consent,
 )
+from waitlist.services import offer_free_times
 
 WITHDRAWAL_TEXT = gettext_lazy("I withdraw my consent to marketing by email.")
 
@@ -135,6 +136,7 @@ def manage_cancel(request, appointment: Appointment, token: str):
             messages.error(request, error.message)
         else:
             messages.success(request, _("Your booking is cancelled. We sent a confirmation to your email."))
+            after_response(offer_free_times)  # the time is free: those waiting hear of it now
         return redirect(_page(appointment, token))
     return render(request, "online/manage_cancel.html", _manage_context(appointment, token))
 
@@ -214,6 +216,7 @@ def manage_move_confirm(request, appointment: Appointment, token: str, start):
             messages.error(request, error.message)
             return _back_to_move_picker(appointment, token, start)
         messages.success(request, _("Your booking has been moved. We sent the new time to your email."))
+        after_response(offer_free_times)  # the old time is free: those waiting hear of it now
         return redirect(_page(appointment, token))
     context = _manage_context(appointment, token)
     if not context["can_change"]:

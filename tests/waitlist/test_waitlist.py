@@ -187,3 +187,15 @@ def test_staff_see_counts_per_day_and_only_roles_that_see_customers_see_names(
     assert "Wilma Waiting" in page
     entry = WaitlistEntry.objects.get()
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS, object_pk=str(entry.pk)).count() == 1
+
+
+def test_a_client_cancelling_online_offers_the_time_at_once(client, busy_day, settings):
+    from bookings.tokens import manage_token
+
+    settings.RATE_LIMITS_ENABLED = False
+    service, _, day, bookings = busy_day
+    join(service, day, 41)
+    mail.outbox.clear()
+    booking = bookings[5]
+    client.post(reverse("online:manage_cancel", args=[booking.reference, manage_token(booking.reference)]))
+    assert WaitlistOffer.objects.get().start == booking.start  # no wait for the minutely command
