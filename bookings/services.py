@@ -57,10 +57,11 @@ def _require_aware(start: datetime) -> None:
         raise ValueError("start must be an aware datetime")
 
 
-def _lock_practitioners(ids: list[int]) -> None:
+def _lock_practitioners(ids: list[int]) -> dict[int, Practitioner]:
+    """The practitioners, locked; by pk (the booking's emails name the one it gets)."""
     # Serialises bookings per practitioner on PostgreSQL (on SQLite the IMMEDIATE transaction
     # already holds the database's write lock); pk order so that two bookings never deadlock.
-    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    return {p.pk: p for p in Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
 
 
 def _free_online(
@@ -199,7 +200,7 @@ def book_appointment(
         # Two clients racing for one time: the lock (or SQLite's write lock) orders them, the
         # second one sees the first one's appointment and gets SlotTaken.
         with transaction.atomic():
-            _lock_practitioners(candidates)
+            locked = _lock_practitioners(candidates)
             # After the lock: a double click's second request waits for the first, then finds it.
             replayed = _replayed(request_key_hash)
             if replayed is not None:
@@ -224,7 +225,7 @@ def book_appointment(
                 raise TooManyBookings
             appointment = Appointment(
                 service=service,
-                practitioner_id=free[0],
+                practitioner=locked[free[0]],
                 # Online, every booking gets its own record: typing someone's details must not
                 # reach their data. Staff identify the person and reuse their record.
                 customer=Customer.objects.create(name=name, phone=phone, email=email)

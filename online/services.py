@@ -16,9 +16,11 @@ def book_online(*, marketing_consent: bool, language: str, **booking) -> Booked:
     Raises:
         As book_appointment.
     """
+    if not marketing_consent:
+        return book_appointment(language=language, **booking)
     # A crash between the two writes must not leave a booking without its consent request or the reverse.
     with transaction.atomic():
         booked = book_appointment(language=language, **booking)
-        if marketing_consent and not booked.replayed:
+        if not booked.replayed:
             ask_marketing_consent(appointment=booked.appointment, language=language)
     return booked

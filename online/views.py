@@ -1,6 +1,7 @@
 """The client's booking flow: start page, slot picker, details form. The manage link's pages are
 in online/manage.py."""
 
+import json
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +33,9 @@ from online.services import book_online
 DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
 # Details pages this browser booked from (path → reference), so that Back after booking shows
 # the client's own booking instead of "that time is not available". References only.
-JUST_BOOKED_KEY = "just_booked"
+# A signed cookie, not the session: a booking then writes no session row.
+JUST_BOOKED_COOKIE = "__Host-booked" if settings.SESSION_COOKIE_SECURE else "booked"
+JUST_BOOKED_SALT = "online.just-booked"
 JUST_BOOKED_KEEP = 5
 ALTERNATIVES = 8  # free times offered on the form when the chosen one was just taken
 
@@ -96,7 +99,7 @@ def _is_offered(service: Service, practitioner_ids: list[int], start) -> bool:
 def _booked_here(request, start) -> Appointment | None:
     """The booking this browser made from this very details page, if it still holds this time
     (not cancelled, not moved) and still has its link (not erased)."""
-    reference = request.session.get(JUST_BOOKED_KEY, {}).get(request.path)
+    reference = _just_booked(request).get(request.path)
     if reference is None:
         return None
     return (
@@ -106,10 +109,27 @@ def _booked_here(request, start) -> Appointment | None:
     )
 
 
-def _remember_booked(request, appointment: Appointment) -> None:
-    booked = dict(request.session.get(JUST_BOOKED_KEY, {}))
+def _just_booked(request) -> dict:
+    try:
+        booked = json.loads(request.get_signed_cookie(JUST_BOOKED_COOKIE, default="{}", salt=JUST_BOOKED_SALT))
+    except ValueError:
+        return {}
+    return booked if isinstance(booked, dict) else {}
+
+
+def _remember_booked(request, response, appointment: Appointment) -> None:
+    booked = _just_booked(request)
     booked[request.path] = appointment.reference
-    request.session[JUST_BOOKED_KEY] = dict(list(booked.items())[-JUST_BOOKED_KEEP:])
+    response.set_signed_cookie(
+        JUST_BOOKED_COOKIE,
+        json.dumps(dict(list(booked.items())[-JUST_BOOKED_KEEP:])),
+        salt=JUST_BOOKED_SALT,
+        max_age=24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+    )
 
 
 @never_cache
@@ -118,8 +138,7 @@ def _remember_booked(request, appointment: Appointment) -> None:
 def details(request, service_id: int, practitioner: int | None, start):
     """The details form of one chosen time. Its URL alone says what is booked: no hidden state."""
     service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
-    candidates = list(bookable_practitioners(service))
-    chosen = next((p for p in candidates if p.pk == practitioner), None)
+    chosen = bookable_practitioners(service).filter(pk=practitioner).first() if practitioner else None
     if practitioner is not None and chosen is None:
         messages.error(
             request, _("That practitioner does not offer this service. Please choose a time below.")
@@ -146,7 +165,7 @@ def details(request, service_id: int, practitioner: int | None, start):
             # Back after booking: the time is not free any more because this client took it.
             messages.info(request, _("You have booked this time. Here is your booking."))
             return redirect(appointment_manage_url(booked))
-        ids = [chosen.pk] if chosen else [p.pk for p in candidates]
+        ids = [chosen.pk] if chosen else list(bookable_practitioners(service).values_list("pk", flat=True))
         if not _is_offered(service, ids, start):
             messages.error(request, _("That time is not available. Please choose another time."))
             return redirect(_picker_url(service, practitioner, start))
@@ -235,10 +254,11 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
         form.add_error(None, error)
         return _render_details(request, form, service, practitioner, start, status=400)
 
-    if DRAFT_KEY in request.session:
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and DRAFT_KEY in request.session:
         del request.session[DRAFT_KEY]
-    _remember_booked(request, booked.appointment)
     if not booked.replayed:
         ratelimit.count(request, "new_booking")
     messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
-    return redirect(appointment_manage_url(booked.appointment))
+    response = redirect(appointment_manage_url(booked.appointment))
+    _remember_booked(request, response, booked.appointment)
+    return response
