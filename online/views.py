@@ -111,7 +111,9 @@ def _booked_here(request, start) -> Appointment | None:
 
 def _just_booked(request) -> dict:
     try:
-        booked = json.loads(request.get_signed_cookie(JUST_BOOKED_COOKIE, default="{}", salt=JUST_BOOKED_SALT))
+        booked = json.loads(
+            request.get_signed_cookie(JUST_BOOKED_COOKIE, default="{}", salt=JUST_BOOKED_SALT)
+        )
     except ValueError:
         return {}
     return booked if isinstance(booked, dict) else {}
