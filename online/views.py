@@ -153,7 +153,13 @@ def details(request, service_id: int, practitioner: int | None, start):
         proof_of_work.count_attempt(request)
         if form.is_valid():
             if needs_proof and not proof_of_work.solved(form.cleaned_data["proof_of_work"]):
-                form.add_error(None, _("Please wait while your browser checks the form, then send it again."))
+                form.add_error(
+                    None,
+                    _(
+                        "Your browser did not finish the quick check this form needs right now. With "
+                        "JavaScript on, send the form again; without it, please call us."
+                    ),
+                )
                 return _render_details(request, form, service, chosen, start, status=400)
             if ratelimit.over_limit(request, "new_booking"):
                 form.add_error(
