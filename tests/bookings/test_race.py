@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from bookings import services
-from bookings.models import Appointment
+from bookings.models import Appointment, Practitioner
 from bookings.services import SlotTaken, book_appointment
 from tests.concurrency import at_once
 from tests.factories import at, make_practitioner, make_service, next_open_weekday
@@ -76,7 +76,10 @@ def test_any_practitioner_race_books_each_practitioner_once():
     connection.vendor != "postgresql", reason="the exclusion constraint exists on PostgreSQL only"
 )
 def test_postgres_constraint_alone_holds_when_the_lock_is_skipped(monkeypatch):
-    monkeypatch.setattr(services, "_lock_practitioners", lambda ids: None)
+    # The practitioners without the lock: only the exclusion constraint stands between the racers.
+    monkeypatch.setattr(
+        services, "_lock_practitioners", lambda ids: {p.pk: p for p in Practitioner.objects.filter(pk__in=ids)}
+    )
     vet = make_practitioner("Aino")
     service = make_service([vet])
     start = at(next_open_weekday(), 9)
