@@ -78,7 +78,9 @@ def test_any_practitioner_race_books_each_practitioner_once():
 def test_postgres_constraint_alone_holds_when_the_lock_is_skipped(monkeypatch):
     # The practitioners without the lock: only the exclusion constraint stands between the racers.
     monkeypatch.setattr(
-        services, "_lock_practitioners", lambda ids: {p.pk: p for p in Practitioner.objects.filter(pk__in=ids)}
+        services,
+        "_lock_practitioners",
+        lambda ids: {p.pk: p for p in Practitioner.objects.filter(pk__in=ids)},
     )
     vet = make_practitioner("Aino")
     service = make_service([vet])
