@@ -32,6 +32,9 @@ class Practitioner(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Bumped with every change of this calendar's free times (bookings/calendar_versions.py):
+    # the public pages are cached per version.
+    calendar_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("practitioner")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
 from bookings.calendar import bookable_practitioners, load_calendar, local_tz, occupied_span, rules_for
+from bookings.calendar_versions import bump_calendars
 from bookings.emails import notify_client, queue_booking_messages, queue_staff_notice
 from bookings.errors import (  # callers catch these from here too (staff ones: bookings.errors)
     BookingError,
@@ -341,6 +342,8 @@ def move_appointment(
                 )
             if not free:
                 raise SlotTaken
+            if free[0] != appointment.practitioner_id:
+                bump_calendars([appointment.practitioner_id])  # the new one's: saving bumps it
             appointment.practitioner_id = free[0]
             appointment.start, appointment.end = start, end
             appointment.occupied_start, appointment.occupied_end = occupied_start, occupied_end

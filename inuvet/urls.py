@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from inuvet.views import choose_language
+
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:language>/", choose_language, name="choose_language"),
     path("admin/", admin.site.urls),
     path("privacy/", include("privacy.urls")),
     path("sms/", include("notifications.urls")),

@@ -20,11 +20,12 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
+from bookings.calendar_versions import practice_version, versions_of
 from bookings.models import Appointment, Practitioner, Service
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
-from online import proof_of_work
+from online import page_cache, proof_of_work
 from online.forms import BookingDetailsForm
 from online.manage import appointment_manage_url
 from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
@@ -41,6 +42,10 @@ ALTERNATIVES = 8  # free times offered on the form when the chosen one was just 
 
 
 def home(request):
+    return page_cache.serve(request, versions=practice_version(), render=lambda: _home(request))
+
+
+def _home(request):
     services = Service.objects.filter(is_active=True, bookable_online=True)
     return render(request, "online/home.html", {"services": services})
 
@@ -59,6 +64,14 @@ def _favicon_bytes() -> bytes:
 def slot_picker(request, service_id: int):
     service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
     practitioners = list(bookable_practitioners(service))
+    return page_cache.serve(
+        request,
+        versions=versions_of(practitioners),
+        render=lambda: _slot_picker(request, service, practitioners),
+    )
+
+
+def _slot_picker(request, service: Service, practitioners: list[Practitioner]):
     choice = request.GET.get("practitioner", "any")
     chosen = next((p for p in practitioners if str(p.pk) == choice), None)
     if chosen is None and choice != "any":

@@ -101,7 +101,7 @@ def test_client_books_any_practitioner_in_swedish(page, practice, shot):
     day = next_open_weekday()
     make_appointment(service, aino, at(day, 9))  # Aino is busy; Mikko takes the time
     page.goto("/")
-    page.get_by_role("button", name="Svenska").click()
+    page.get_by_role("link", name="Svenska").click()
     assert page.locator("html").get_attribute("lang") == "sv"
     page.get_by_role("link", name=re.compile("Hälsokontroll")).click()
     assert page.get_by_label("Behandlare").input_value() == "any"
@@ -194,7 +194,7 @@ def test_a_booking_for_any_practitioner_moves_to_another_only_when_the_confirm_s
     service, aino, mikko = practice
     day = next_open_weekday()
     page.goto("/")
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     page.get_by_role("link", name=re.compile("Health check")).click()
     go_to_week_of(page, day)
     slot_at(page, at(day, 9)).click()

@@ -127,7 +127,7 @@ def test_screenshots_and_axe_of_every_public_page(page, pages, shot, axe_check):
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_screenshots_of_the_start_and_privacy_pages_in_swedish_and_english(page, pages, shot, language):
     page.goto("/")
-    page.get_by_role("button", name={"sv": "Svenska", "en": "English"}[language]).click()
+    page.get_by_role("link", name={"sv": "Svenska", "en": "English"}[language]).click()
     expect(page.locator("html")).to_have_attribute("lang", language)
     shot(f"p01-start-{language}")
     page.goto("/privacy/")

@@ -57,16 +57,28 @@ def test_start_page_lists_services_contact_details_language_switch_and_manage_li
     assert "Terveystarkastus" in page and hidden.name not in page
     assert "Härkikuja 1B" in page and "inuvet@inuvet.fi" in page
     assert '<a href="tel:+358400854343" class="phone">040 085 4343</a>' in page
-    assert 'name="language" value="sv"' in page and 'name="language" value="en"' in page
+    assert 'href="/language/sv/?next=/"' in page and 'href="/language/en/?next=/"' in page
+    assert "csrfmiddlewaretoken" not in page  # nothing on it is personal: the page can be shared
     assert reverse("online:lookup") in page and reverse("privacy:notice") in page
     assert '<html lang="fi">' in page
 
 
 def test_language_switch_is_remembered(client, checkup):
-    response = client.post(reverse("set_language"), {"language": "sv", "next": "/"})
-    assert response.status_code == 302
+    response = client.get(reverse("choose_language", args=["sv"]) + "?next=/book/1/%3Fweek%3Dfirst")
+    assert response.status_code == 302 and response["Location"] == "/book/1/?week=first"
     page = client.get("/").content.decode()
     assert '<html lang="sv">' in page
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", ""])
+def test_language_switch_goes_only_to_this_sites_pages(client, next_url):
+    response = client.get(reverse("choose_language", args=["en"]), {"next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_unknown_language_is_not_found(client):
+    response = client.get("/language/de/?next=/")
+    assert response.status_code == 404 and not response.cookies
 
 
 def test_browser_language_does_not_override_finnish(client, checkup):
@@ -226,7 +238,7 @@ def test_booking_end_to_end_confirms_emails_ics_and_opens_manage_page(
 def test_booking_pages_and_email_are_in_the_clients_language(
     client, checkup, open_day, django_capture_on_commit_callbacks, language, page_text, subject_start
 ):
-    client.post(reverse("set_language"), {"language": language, "next": "/"})
+    client.get(reverse("choose_language", args=[language]))
     with django_capture_on_commit_callbacks(execute=True):
         response = submit(client, checkup, at(open_day, 9))
     assert Appointment.objects.get().language == language

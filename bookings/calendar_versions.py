@@ -1,0 +1,51 @@
+"""Each practitioner's calendar version, for the cached public pages (online/page_cache.py).
+
+A version goes up in the same transaction as every change that can change which times are free:
+any saved or deleted appointment (its practitioner's version; a move to another practitioner also
+bumps the old one's, bookings/services.py), and any saved or deleted working hours, closure,
+service or practitioner (everyone's). Signals, so that the services, the admin, the schedule pages,
+commands and tests all count without remembering to. A page rendered for version N is therefore never served after N+1 has
+committed. Bulk writes (`QuerySet.update`, `bulk_create`: only seed_demo) bump nothing; the
+cache's one-minute lifetime bounds those.
+"""
+
+from django.db.models import F, Max, Sum
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
+
+
+def bump_calendars(practitioner_ids) -> None:
+    """Call inside the transaction that changes these practitioners' free times."""
+    Practitioner.objects.filter(pk__in=set(practitioner_ids)).update(
+        calendar_version=F("calendar_version") + 1
+    )
+
+
+def _bump_appointments_calendar(instance: Appointment, **_signal) -> None:
+    bump_calendars([instance.practitioner_id])
+
+
+def bump_all_calendars(**_signal) -> None:
+    Practitioner.objects.update(calendar_version=F("calendar_version") + 1)
+
+
+def practice_version() -> str:
+    """Changes whenever any practitioner's version does (the start page's key)."""
+    totals = Practitioner.objects.aggregate(total=Sum("calendar_version"), latest=Max("calendar_version"))
+    return f"{totals['total'] or 0}.{totals['latest'] or 0}"
+
+
+def versions_of(practitioners) -> str:
+    return ",".join(f"{p.pk}.{p.calendar_version}" for p in practitioners)
+
+
+def connect() -> None:
+    post_save.connect(_bump_appointments_calendar, sender=Appointment, dispatch_uid="calendar-version")
+    post_delete.connect(_bump_appointments_calendar, sender=Appointment, dispatch_uid="calendar-freed")
+    for model in (WorkingHours, Closure, Service, Practitioner):
+        post_save.connect(bump_all_calendars, sender=model, dispatch_uid=f"calendar-version-{model.__name__}")
+        post_delete.connect(bump_all_calendars, sender=model, dispatch_uid=f"calendar-gone-{model.__name__}")
+    m2m_changed.connect(
+        bump_all_calendars, sender=Service.practitioners.through, dispatch_uid="calendar-version-services"
+    )

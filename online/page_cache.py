@@ -1,0 +1,71 @@
+"""Rendered public pages, shared between visitors until the calendar changes.
+
+The start page and the slot picker are what everyone loads, again and again, when a practice opens
+its next month's times. Rendering them is most of their cost, and their content depends only on
+the URL, the language, the minute and the calendars shown. So a rendered page is kept under a key
+of exactly those, where "the calendars" are the practitioners' versions read from the database in
+the same request (bookings/calendar_versions.py): a booking commits its version bump with the
+appointment, so the next request reads the new version, misses, and renders the fresh week. No
+slot taken by a committed booking is offered from the cache; the booking still checks in its
+transaction in any case.
+
+Only pages that are the same for everyone are shared: a visitor carrying a session or a pending
+message is served fresh, and a page is kept only when rendering it used no CSRF token, set no
+cookie, wrote no session and queued no message. Any cache backend works: the versions come from the
+database, so a per-process cache is as correct as a shared one (Redis), only less often warm.
+"""
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+
+LIFETIME = 60  # seconds; the minute is part of the key, so "now" moves the page on anyway
+_KEPT_HEADERS = ("Content-Type", "Cache-Control", "Vary")
+
+
+def serve(request: HttpRequest, *, versions: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+    """The page for this request: from the cache when an identical one was rendered for the same
+    calendar versions this minute, else `render()` (kept for the next visitor when shareable)."""
+    if request.method not in ("GET", "HEAD") or _carries_state(request):
+        return render()
+    key = _key(request, versions)
+    kept = cache.get(key)
+    if kept is not None:
+        status, headers, content = kept
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        return response
+    response = render()
+    if _shareable(request, response):
+        headers = [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]
+        cache.set(key, (response.status_code, headers, response.content), LIFETIME)
+    return response
+
+
+def _key(request: HttpRequest, versions: str) -> str:
+    minute = int(time.time() // 60)
+    parts = "\n".join((request.get_full_path(), get_language() or "", versions, str(minute)))
+    return "page:" + hashlib.sha256(parts.encode()).hexdigest()
+
+
+def _carries_state(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies
+
+
+def _shareable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # a CSRF token was put in the page
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:  # (reading an empty one is every request's lot)
+        return False
+    storage = getattr(request, "_messages", None)
+    return not (storage is not None and (storage.added_new or storage._queued_messages))

@@ -1,0 +1,191 @@
+"""The shared page cache (online/page_cache.py): served from the cache while nothing changed, never
+a time that a committed booking took, never anything personal."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib import messages
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bookings.models import Appointment, WorkingHours
+from bookings.services import book_appointment, cancel_appointment, move_appointment
+from online import page_cache
+from online.converters import SlotStartConverter
+from tests.factories import (
+    at,
+    make_appointment,
+    make_closure,
+    make_practitioner,
+    make_service,
+    next_open_weekday,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day():
+    return next_open_weekday()
+
+
+def picker(client, service, day, practitioner="any"):
+    url = reverse("online:slots", kwargs={"service_id": service.pk})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"week": day.isoformat(), "practitioner": practitioner})
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def offered(page: str, start) -> bool:
+    return f"/{SlotStartConverter().to_url(start)}/" in page
+
+
+def test_the_picker_is_rendered_once_and_then_served_from_the_cache(client, checkup, day):
+    first, first_queries = picker(client, checkup, day)
+    again, again_queries = picker(client, checkup, day)
+    assert offered(first, at(day, 9)) and again == first
+    assert again_queries < first_queries and again_queries <= 2  # the service and its practitioners
+
+
+def test_a_booking_takes_its_time_off_the_cached_picker_at_once(client, checkup, vet, day):
+    assert offered(picker(client, checkup, day)[0], at(day, 9))
+    book_appointment(
+        service=checkup, start=at(day, 9), name="Maija M", phone="0401234567", email="m@example.com"
+    )
+    page, _ = picker(client, checkup, day)
+    assert not offered(page, at(day, 9)) and offered(page, at(day, 10))
+
+
+def test_cancelling_and_moving_change_the_cached_picker_at_once(client, checkup, vet, day):
+    appointment = make_appointment(checkup, vet, at(day, 9))
+    assert not offered(picker(client, checkup, day)[0], at(day, 9))
+    move_appointment(appointment=appointment, start=at(day, 11), by_client=False)
+    page, _ = picker(client, checkup, day)
+    assert offered(page, at(day, 9)) and not offered(page, at(day, 11))
+    cancel_appointment(appointment=Appointment.objects.get(), by_client=False, notify=False)
+    assert offered(picker(client, checkup, day)[0], at(day, 11))
+
+
+def test_a_move_to_another_practitioner_frees_the_old_ones_calendar_for_every_service(
+    client, checkup, vet, day
+):
+    """Aino's other service's page shows only Aino: the move must change her version too."""
+    other = make_practitioner("Mikko Mäkelä")
+    checkup.practitioners.add(other)
+    only_aino = make_service([vet], name="Hammashoito")
+    appointment = make_appointment(checkup, vet, at(day, 9))
+    assert not offered(picker(client, only_aino, day)[0], at(day, 9))
+    move_appointment(appointment=appointment, start=at(day, 9), practitioner=other, by_client=False)
+    assert offered(picker(client, only_aino, day)[0], at(day, 9))
+
+
+def test_closures_and_working_hours_change_the_cached_picker_at_once(client, checkup, vet, day):
+    assert offered(picker(client, checkup, day)[0], at(day, 9))
+    closure = make_closure(at(day, 0), at(day, 23))
+    assert not offered(picker(client, checkup, day)[0], at(day, 9))
+    closure.delete()
+    assert offered(picker(client, checkup, day)[0], at(day, 9))
+    WorkingHours.objects.filter(practitioner=vet).delete()
+    assert not offered(picker(client, checkup, day)[0], at(day, 9))
+
+
+def test_the_start_page_follows_the_services(client, checkup):
+    assert "Terveystarkastus" in client.get("/").content.decode()
+    checkup.name = "Vuositarkastus"
+    checkup.save()
+    page = client.get("/").content.decode()
+    assert "Vuositarkastus" in page and "Terveystarkastus" not in page
+
+
+def test_each_language_gets_its_own_page(client, checkup, day):
+    finnish, _ = picker(client, checkup, day)
+    client.get(reverse("choose_language", args=["sv"]))
+    swedish, _ = picker(client, checkup, day)
+    assert '<html lang="fi">' in finnish and '<html lang="sv">' in swedish
+
+
+def test_a_visitor_with_a_pending_message_gets_a_fresh_page_that_is_not_kept(client, checkup, day):
+    """The message ("that time was just taken") is theirs: nobody else may see it."""
+    url = reverse("online:slots", kwargs={"service_id": checkup.pk})
+    warned = client.get(url, {"week": day.isoformat(), "practitioner": "nobody"}).content.decode()
+    assert "Valitse" in warned  # "Choose a practitioner from the list."
+    other = client.__class__()
+    fresh = other.get(url, {"week": day.isoformat(), "practitioner": "any"}).content.decode()
+    assert "alert-warning" not in fresh
+
+
+def test_a_page_with_a_csrf_token_in_it_is_not_kept(rf):
+    request = rf.get("/form")
+    page_cache.serve(request, versions="1", render=lambda: HttpResponse(get_token(request)))
+    assert (
+        page_cache.serve(rf.get("/form"), versions="1", render=lambda: HttpResponse("fresh")).content
+        == b"fresh"
+    )
+
+
+def test_a_plain_page_is_kept(rf):
+    page_cache.serve(rf.get("/plain"), versions="1", render=lambda: HttpResponse("kept"))
+    assert (
+        page_cache.serve(rf.get("/plain"), versions="1", render=lambda: HttpResponse("x")).content == b"kept"
+    )
+    assert (
+        page_cache.serve(rf.get("/plain"), versions="2", render=lambda: HttpResponse("new")).content == b"new"
+    )
+
+
+def test_pages_that_set_cookies_or_queue_messages_are_not_kept(rf):
+    def with_cookie():
+        response = HttpResponse("mine")
+        response.set_cookie("booked", "ABC123")
+        return response
+
+    request = rf.get("/x")
+    page_cache.serve(request, versions="1", render=with_cookie)
+    assert (
+        page_cache.serve(rf.get("/x"), versions="1", render=lambda: HttpResponse("fresh")).content == b"fresh"
+    )
+
+    request = rf.get("/y")
+    request._messages = _Storage()
+    page_cache.serve(
+        request, versions="1", render=lambda: messages.info(request, "hi") or HttpResponse("mine")
+    )
+    assert (
+        page_cache.serve(rf.get("/y"), versions="1", render=lambda: HttpResponse("fresh")).content == b"fresh"
+    )
+
+
+@pytest.mark.parametrize("cookie", ["session", "messages"])
+def test_a_visitor_with_a_session_or_a_message_is_never_served_from_the_cache(rf, settings, cookie):
+    page_cache.serve(rf.get("/s"), versions="1", render=lambda: HttpResponse("everyone's"))
+    request = rf.get("/s")
+    request.COOKIES[settings.SESSION_COOKIE_NAME if cookie == "session" else "messages"] = "x"
+    assert page_cache.serve(request, versions="1", render=lambda: HttpResponse("theirs")).content == b"theirs"
+
+
+class _Storage:
+    """The least of a message storage: what messages.info() and the cache look at."""
+
+    level = messages.INFO
+
+    def __init__(self):
+        self._queued_messages, self.added_new = [], False
+
+    def add(self, level, message, extra_tags=""):
+        self._queued_messages.append(message)
+        self.added_new = True
+
+
+def test_the_minute_is_part_of_the_key(rf, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(page_cache.time, "time", lambda: clock[0])
+    page_cache.serve(rf.get("/z"), versions="1", render=lambda: HttpResponse("first"))
+    assert page_cache.serve(rf.get("/z"), versions="1", render=lambda: HttpResponse("x")).content == b"first"
+    clock[0] += timedelta(minutes=1).total_seconds()
+    assert (
+        page_cache.serve(rf.get("/z"), versions="1", render=lambda: HttpResponse("next")).content == b"next"
+    )
