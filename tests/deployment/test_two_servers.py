@@ -179,3 +179,36 @@ def test_rate_limit_counts_posts_to_both_servers_when_they_share_redis(tmp_path_
 
     # Four lookups in the hour for this address, wherever they landed; then 429 on A and on B.
     assert answers == [(200, False)] * 4 + [(429, False)] * 2, logs(a, b)
+
+
+def test_a_time_booked_on_one_server_leaves_the_cached_picker_of_both_at_once(tmp_path_factory, shared_redis):
+    """Both servers share the page cache (Redis): each keeps the picker it rendered, and a booking
+    on A must never leave B (or A) offering the taken time, not even for the rest of the minute."""
+    vet = make_practitioner("Aino")
+    service = make_service([vet])
+    day = next_open_weekday()
+    picker = reverse("online:slots", kwargs={"service_id": service.pk}) + f"?week={day}&practitioner=any"
+    starts = [at(day, hour) for hour in (9, 10, 11, 13)]
+
+    def offered(server, start) -> bool:
+        status, _, page = Visitor(server.url).get(picker)  # a new visitor: no session, no cookies
+        assert status == 200
+        return details_path(service, None, start) in page
+
+    with ExitStack() as stack:
+        a, b = two_servers(
+            stack, collected_static(tmp_path_factory.mktemp("static")), DJANGO_CACHE_URL=shared_redis
+        )
+        for n, start in enumerate(starts):
+            booking, checking = (a, b) if n % 2 == 0 else (b, a)
+            assert offered(checking, start) and offered(booking, start)  # both pages are now cached
+            client = Visitor(booking.url)
+            _, _, form = client.get(details_path(service, None, start))
+            details = {"name": f"Client {n}", "phone": f"040 123456{n}", "email": f"c{n}@example.com"}
+            assert (
+                'class="manage-link"'
+                in client.follow(*client.post_form(details_path(service, None, start), form, details))[2]
+            )
+            assert not offered(checking, start), logs(a, b)
+            assert not offered(booking, start), logs(a, b)
+    assert Appointment.objects.count() == len(starts)
