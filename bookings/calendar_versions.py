@@ -9,7 +9,8 @@ committed. Bulk writes (`QuerySet.update`, `bulk_create`: only seed_demo) bump n
 cache's one-minute lifetime bounds those.
 """
 
-from django.db.models import F, Max, Sum
+from django.db import connection
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
@@ -31,13 +32,27 @@ def bump_all_calendars(**_signal) -> None:
 
 
 def practice_version() -> str:
-    """Changes whenever any practitioner's version does (the start page's key)."""
-    totals = Practitioner.objects.aggregate(total=Sum("calendar_version"), latest=Max("calendar_version"))
-    return f"{totals['total'] or 0}.{totals['latest'] or 0}"
+    """Changes whenever any practitioner's version does (the start page's key). Plain SQL: the
+    ORM's aggregate would cost more to build than the cached page it looks up."""
+    table = connection.ops.quote_name(Practitioner._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(calendar_version), MAX(calendar_version) FROM {table}")  # noqa: S608
+        return ".".join(str(value or 0) for value in cursor.fetchone())
 
 
-def versions_of(practitioners) -> str:
-    return ",".join(f"{p.pk}.{p.calendar_version}" for p in practitioners)
+def service_versions(service_id: int) -> str:
+    """The versions of the practitioners of a service (its picker's key), in one plain query.
+    Whether they are active or bookable need not be asked: any such change bumps them all."""
+    through = Service.practitioners.through._meta.db_table
+    table = Practitioner._meta.db_table
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, p.calendar_version FROM {quote(through)} s JOIN {quote(table)} p"  # noqa: S608
+            " ON p.id = s.practitioner_id WHERE s.service_id = %s ORDER BY p.id",
+            [service_id],
+        )
+        return ",".join(f"{pk}.{version}" for pk, version in cursor.fetchall())
 
 
 def connect() -> None:

@@ -20,7 +20,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
-from bookings.calendar_versions import practice_version, versions_of
+from bookings.calendar_versions import practice_version, service_versions
 from bookings.models import Appointment, Practitioner, Service
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
@@ -62,16 +62,14 @@ def _favicon_bytes() -> bytes:
 
 
 def slot_picker(request, service_id: int):
-    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
-    practitioners = list(bookable_practitioners(service))
     return page_cache.serve(
-        request,
-        versions=versions_of(practitioners),
-        render=lambda: _slot_picker(request, service, practitioners),
+        request, versions=service_versions(service_id), render=lambda: _slot_picker(request, service_id)
     )
 
 
-def _slot_picker(request, service: Service, practitioners: list[Practitioner]):
+def _slot_picker(request, service_id: int):
+    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    practitioners = list(bookable_practitioners(service))
     choice = request.GET.get("practitioner", "any")
     chosen = next((p for p in practitioners if str(p.pk) == choice), None)
     if chosen is None and choice != "any":
