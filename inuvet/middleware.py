@@ -97,6 +97,13 @@ class StaffAuditMiddleware(AuditlogMiddleware):
     our own proxy's header (inuvet.ratelimit.client_ip), never from a header a client can forge.
     """
 
+    def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # Nobody is signed in without a session: nothing to attribute, and the busiest public
+            # pages skip auditlog's per-request signal wiring.
+            return self.get_response(request)
+        return super().__call__(request)
+
     def get_extra_data(self, request):
         data = super().get_extra_data(request)
         staff = data["actor"] is not None
