@@ -48,10 +48,24 @@ def serve(request: HttpRequest, *, versions: str, render: Callable[[], HttpRespo
     return response
 
 
+def remember(question: str, *, versions: str, work_out: Callable[[], bool]) -> bool:
+    """An answer about the calendar that nobody's own data changes (is this time offered?), worked
+    out once per calendar versions and minute, like the pages."""
+    key = "answer:" + _digest(question, versions)
+    answer = cache.get(key)
+    if answer is None:
+        answer = work_out()
+        cache.set(key, answer, LIFETIME)
+    return answer
+
+
 def _key(request: HttpRequest, versions: str) -> str:
-    minute = int(time.time() // 60)
-    parts = "\n".join((request.get_full_path(), get_language() or "", versions, str(minute)))
-    return "page:" + hashlib.sha256(parts.encode()).hexdigest()
+    return "page:" + _digest(request.get_full_path(), get_language() or "", versions)
+
+
+def _digest(*parts: str) -> str:
+    minute = str(int(time.time() // 60))
+    return hashlib.sha256("\n".join((*parts, minute)).encode()).hexdigest()
 
 
 def _carries_state(request: HttpRequest) -> bool:

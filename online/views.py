@@ -102,9 +102,15 @@ def _picker_url(service: Service, practitioner: int | None, start=None) -> str:
 
 
 def _is_offered(service: Service, practitioner_ids: list[int], start) -> bool:
-    day = start.astimezone(local_tz()).date()
-    slots = find_free_slots(service, practitioner_ids=practitioner_ids, first_day=day, last_day=day)
-    return any(slot.start == start for slot in slots)
+    """Whether the picker offers this time: worked out once per calendar version (page_cache)."""
+
+    def work_out() -> bool:
+        day = start.astimezone(local_tz()).date()
+        slots = find_free_slots(service, practitioner_ids=practitioner_ids, first_day=day, last_day=day)
+        return any(slot.start == start for slot in slots)
+
+    question = f"offered:{service.pk}:{practitioner_ids}:{start.isoformat()}"
+    return page_cache.remember(question, versions=service_versions(service.pk), work_out=work_out)
 
 
 def _booked_here(request, start) -> Appointment | None:

@@ -189,3 +189,17 @@ def test_the_minute_is_part_of_the_key(rf, monkeypatch):
     assert (
         page_cache.serve(rf.get("/z"), versions="1", render=lambda: HttpResponse("next")).content == b"next"
     )
+
+
+def test_the_details_form_of_a_time_taken_meanwhile_is_not_offered(client, checkup, vet, day):
+    """Whether a time is offered is remembered per calendar version too."""
+    url = reverse(
+        "online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(day, 9)}
+    )
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not any("bookings_workinghours" in query["sql"] for query in queries.captured_queries)
+    make_appointment(checkup, vet, at(day, 9))
+    response = client.get(url)
+    assert response.status_code == 302 and "/book/" in response["Location"]
