@@ -28,10 +28,14 @@ LIFETIME = 60  # seconds; the minute is part of the key, so "now" moves the page
 _KEPT_HEADERS = ("Content-Type", "Cache-Control", "Vary")
 
 
-def serve(request: HttpRequest, *, versions: str, render: Callable[[], HttpResponse]) -> HttpResponse:
+def serve(
+    request: HttpRequest, *, versions: str, render: Callable[[], HttpResponse], params: tuple[str, ...] = ()
+) -> HttpResponse:
     """The page for this request: from the cache when an identical one was rendered for the same
-    calendar versions this minute, else `render()` (kept for the next visitor when shareable)."""
-    if request.method not in ("GET", "HEAD") or _carries_state(request):
+    calendar versions this minute, else `render()` (kept for the next visitor when shareable).
+    Only URLs whose query has nothing but the page's own `params` (once each) are shared, so that
+    made-up parameters cannot fill the cache with copies."""
+    if request.method not in ("GET", "HEAD") or _carries_state(request) or not _plain_query(request, params):
         return render()
     key = _key(request, versions)
     kept = cache.get(key)
@@ -66,6 +70,10 @@ def _key(request: HttpRequest, versions: str) -> str:
 def _digest(*parts: str) -> str:
     minute = str(int(time.time() // 60))
     return hashlib.sha256("\n".join((*parts, minute)).encode()).hexdigest()
+
+
+def _plain_query(request: HttpRequest, params: tuple[str, ...]) -> bool:
+    return all(name in params and len(values) == 1 for name, values in request.GET.lists())
 
 
 def _carries_state(request: HttpRequest) -> bool:

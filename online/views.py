@@ -63,7 +63,10 @@ def _favicon_bytes() -> bytes:
 
 def slot_picker(request, service_id: int):
     return page_cache.serve(
-        request, versions=service_versions(service_id), render=lambda: _slot_picker(request, service_id)
+        request,
+        versions=service_versions(service_id),
+        render=lambda: _slot_picker(request, service_id),
+        params=("week", "practitioner"),
     )
 
 

@@ -203,3 +203,22 @@ def test_the_details_form_of_a_time_taken_meanwhile_is_not_offered(client, check
     make_appointment(checkup, vet, at(day, 9))
     response = client.get(url)
     assert response.status_code == 302 and "/book/" in response["Location"]
+
+
+def test_made_up_query_parameters_are_rendered_but_never_kept(rf):
+    """Otherwise anyone could fill the cache with copies of one page (?x=1, ?x=2, …)."""
+    for query in ("?x=1", "?week=2026-12-07&week=2026-12-14", "?week=2026-12-07&x="):
+        page_cache.serve(
+            rf.get("/p" + query), versions="1", render=lambda: HttpResponse("a"), params=("week",)
+        )
+        again = page_cache.serve(
+            rf.get("/p" + query), versions="1", render=lambda: HttpResponse("b"), params=("week",)
+        )
+        assert again.content == b"b", query
+    page_cache.serve(
+        rf.get("/p?week=2026-12-07"), versions="1", render=lambda: HttpResponse("a"), params=("week",)
+    )
+    kept = page_cache.serve(
+        rf.get("/p?week=2026-12-07"), versions="1", render=lambda: HttpResponse("b"), params=("week",)
+    )
+    assert kept.content == b"a"
