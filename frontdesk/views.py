@@ -120,9 +120,9 @@ def _told(appointment: Appointment, notify: bool = True, sms: bool = False) -> s
         and (sms or appointment.sms_opt_in)
         and can_receive_sms(customer.phone)
     )
-    if not notify:
+    if not notify and customer is not None and customer.email:
         return _("The client was not told: tell them yourself if they need to know.")
-    if customer and customer.email:
+    if notify and customer and customer.email:
         return (
             _("The client gets an email and a text message about it.")
             if texted
