@@ -2,6 +2,7 @@
 
 import itertools
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -44,6 +45,7 @@ def make_service(practitioners=(), name: str | None = None, **fields) -> Service
     fields.setdefault("duration", 30)
     fields.setdefault("slot_step", 15)
     fields.setdefault("min_notice", 60)
+    fields.setdefault("price", Decimal("45.00"))  # a service booked online shows its price
     service = Service.objects.create(name=name or f"Service {next(_counter)}", **fields)
     service.practitioners.set(practitioners)
     return service
