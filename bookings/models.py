@@ -162,7 +162,9 @@ class Service(models.Model):
         verbose_name=_("species"),
         related_name="services",
         blank=True,
-        help_text=_("Which animals this service is for. If no species is ticked, the service is for every species."),
+        help_text=_(
+            "Which animals this service is for. If no species is ticked, the service is for every species."
+        ),
     )
     price = models.DecimalField(
         _("price (euros, VAT included)"),
@@ -188,7 +190,9 @@ class Service(models.Model):
         _("how to prepare (Finnish)"),
         max_length=1000,
         blank=True,
-        help_text=_("What to bring or how to prepare: shown before booking, on the confirmation and in the email."),
+        help_text=_(
+            "What to bring or how to prepare: shown before booking, on the confirmation and in the email."
+        ),
     )
     preparation_sv = models.TextField(_("how to prepare (Swedish)"), max_length=1000, blank=True)
     preparation_en = models.TextField(_("how to prepare (English)"), max_length=1000, blank=True)
@@ -242,7 +246,9 @@ class Service(models.Model):
                 }
             )
         if self.price_kind == self.PriceKind.BASIS and not self.price_basis.strip():
-            raise ValidationError({"price_basis": _("Write the basis of the price, e.g. “per alkava 15 min”.")})
+            raise ValidationError(
+                {"price_basis": _("Write the basis of the price, e.g. “per alkava 15 min”.")}
+            )
 
     def takes(self, species) -> bool:
         """Whether the service is for this species (a service naming no species takes every one)."""

@@ -22,7 +22,14 @@ from bookings.errors import (  # callers catch these from here too (staff ones: 
     TooLate,
     TooManyBookings,
 )
-from bookings.models import ANIMAL_NAME_MAX_LENGTH, MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service, Species
+from bookings.models import (
+    ANIMAL_NAME_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    Appointment,
+    Practitioner,
+    Service,
+    Species,
+)
 from bookings.references import new_reference
 from bookings.staff_rules import check_status_time, clean_reason, free_by_staff_rules
 from bookings.tokens import hash_token, manage_token

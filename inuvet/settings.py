@@ -388,7 +388,11 @@ def env_euros(name: str) -> Decimal | None:
         amount = Decimal(value)
     except InvalidOperation:
         raise ImproperlyConfigured(f"{name} must be an amount in euros, like 12.50") from None
-    if not amount.is_finite() or not Decimal(0) <= amount <= Decimal(1000) or amount != amount.quantize(Decimal("0.01")):
+    if (
+        not amount.is_finite()
+        or not Decimal(0) <= amount <= Decimal(1000)
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
         raise ImproperlyConfigured(f"{name} must be between 0 and 1000 euros, in whole cents")
     return amount.quantize(Decimal("0.01"))
 

@@ -69,7 +69,9 @@ class BookingDetailsForm(ContactFields):
         label=_("Species"),
         required=False,
         empty_label=_("Choose…"),
-        error_messages={"invalid_choice": _("Choose the species from the list: this service is not for that one.")},
+        error_messages={
+            "invalid_choice": _("Choose the species from the list: this service is not for that one.")
+        },
     )
     animal_name = forms.CharField(
         label=_("Animal's name (optional)"),

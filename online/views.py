@@ -260,7 +260,8 @@ def _render_details(
         "start": start,
         "form": form,
         "picker_url": _with_species(_picker_url(service, practitioner and practitioner.pk, start), species),
-        "change_species_url": reverse("online:home") + (f"?{urlencode({'species': species.pk})}" if species else ""),
+        "change_species_url": reverse("online:home")
+        + (f"?{urlencode({'species': species.pk})}" if species else ""),
         "change_deadline": change_deadline,
         "can_change_online": timezone.now() < change_deadline,
         "alternatives": alternatives,
