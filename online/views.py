@@ -20,7 +20,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
-from bookings.models import Appointment, Practitioner, Service, Species
+from bookings.models import Appointment, Practitioner, Service, Species, WorkingHours
+from bookings.opening_hours import opening_hours
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
@@ -66,6 +67,10 @@ def home(request):
         "species_list": Species.objects.filter(is_active=True),
         "species": species,
         "species_query": f"?{urlencode({'species': species.pk})}" if species else "",
+        "opening_hours": [
+            {"name": WorkingHours.Weekday(day.weekday).label, "intervals": day.intervals}
+            for day in opening_hours(timezone.localdate())
+        ],
     }
     return render(request, "online/home.html", context)
 
