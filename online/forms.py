@@ -140,7 +140,7 @@ class BookingDetailsForm(ContactFields):
     def privacy_notice_html():
         return mark_safe(  # noqa: S308 - our own translated text and URL
             _(
-                'We keep your name, phone and email to handle your booking. Read our <a href="%(url)s">privacy notice</a>.'
+                'We keep your name, phone and email, and your animal\'s species and name, to handle your booking. Read our <a href="%(url)s">privacy notice</a>.'
             )
             % {"url": reverse("privacy:notice")}
         )
