@@ -11,6 +11,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from bookings.emails import send_due_reminders, send_links_of_address, send_manage_link
+from bookings.models import Species
 from bookings.services import book_appointment, cancel_appointment, move_appointment
 from bookings.tokens import hash_token, link_code, manage_token
 from customers.models import Customer
@@ -38,6 +39,7 @@ NOT_PAGES = {
     "online:manage_consent",
     "privacy:verified_export",
     "online:manage_sms",
+    "online:manage_book_another",
 }
 
 
@@ -70,7 +72,13 @@ def make_practice(day):
     """Two vets, one service; returns (service, aino, mikko)."""
     aino = make_practitioner("Aino Virtanen", title="eläinlääkäri", title_sv="veterinär", title_en="vet")
     mikko = make_practitioner("Mikko Korhonen", title="eläinlääkäri", title_sv="veterinär", title_en="vet")
-    service = make_service([aino, mikko], name="Terveystarkastus", description="Perusteellinen tarkastus.")
+    service = make_service(
+        [aino, mikko],
+        name="Terveystarkastus",
+        description="Perusteellinen tarkastus.",
+        preparation="Tuo rokotustodistus.\nEi ruokaa aamulla.",
+        urgent=True,
+    )
     return service, aino, mikko
 
 
@@ -95,7 +103,13 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         return pages[name][1]
 
     get("start", "online:home", reverse("online:home"))
+    cat = Species.objects.get(name="kissa")
+    get("start, a species chosen", "online:home", f"{reverse('online:home')}?species={cat.pk}")
+    get("start, an unknown species", "online:home", f"{reverse('online:home')}?species=999999")
+    get("price list", "online:price_list", reverse("online:price_list"))
     picker = reverse("online:slots", args=[service.pk])
+    get("picker, a species chosen", "online:slots", f"{picker}?week={day.isoformat()}&species={cat.pk}")
+    get("details, a species chosen", "online:details", _details(service, at(day, 9)) + f"?species={cat.pk}")
     get("picker", "online:slots", f"{picker}?week={day.isoformat()}")
     get("picker, empty week", "online:slots", f"{picker}?week={(day + timedelta(days=400)).isoformat()}")
     get("picker, one practitioner", "online:slots", f"{picker}?practitioner={aino.pk}&week={day.isoformat()}")
@@ -123,7 +137,12 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
     )
 
     booking = book_appointment(
-        service=service, start=at(day, 11), **client_details(), message="Koira ontuu.\nEtujalka."
+        service=service,
+        start=at(day, 11),
+        **client_details(),
+        message="Koira ontuu.\nEtujalka.",
+        species=Species.objects.get(name="koira"),
+        animal_name="Musti",
     ).appointment
     get("manage", "online:manage", link(booking))
     get("earlier time", "online:manage_earlier", link(booking, "online:manage_earlier"))
