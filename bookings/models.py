@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,13 +81,12 @@ class Species(models.Model):
 
 
 def price_validators() -> list:
-    """A price in euros: not negative, not absurd, whole cents."""
+    """A price in euros: not negative, not absurd (whole cents: the field's own decimal places)."""
     return [
         MinValueValidator(Decimal("0"), message=_("A price cannot be negative.")),
         MaxValueValidator(
             PRICE_MAX, message=_("That price is more than %(limit_value)s euros: check for a typing error.")
         ),
-        DecimalValidator(max_digits=7, decimal_places=2),
     ]
 
 

@@ -11,7 +11,6 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from bookings.emails import send_due_reminders, send_links_of_address, send_manage_link
-from bookings.models import Species
 from bookings.services import book_appointment, cancel_appointment, move_appointment
 from bookings.tokens import hash_token, link_code, manage_token
 from customers.models import Customer
@@ -26,6 +25,7 @@ from tests.factories import (
     make_practitioner,
     make_service,
     next_open_weekday,
+    species,
 )
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistOffer
@@ -103,7 +103,7 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         return pages[name][1]
 
     get("start", "online:home", reverse("online:home"))
-    cat = Species.objects.get(name="kissa")
+    cat = species("kissa")
     get("start, a species chosen", "online:home", f"{reverse('online:home')}?species={cat.pk}")
     get("start, an unknown species", "online:home", f"{reverse('online:home')}?species=999999")
     get("price list", "online:price_list", reverse("online:price_list"))
@@ -141,7 +141,7 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         start=at(day, 11),
         **client_details(),
         message="Koira ontuu.\nEtujalka.",
-        species=Species.objects.get(name="koira"),
+        species=species("koira"),
         animal_name="Musti",
     ).appointment
     get("manage", "online:manage", link(booking))

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from bookings.models import Appointment, Species
+from bookings.models import Appointment
 from reports import figures as report_figures
-from tests.factories import at, make_appointment, make_service
+from tests.factories import at, make_appointment, make_service, species
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("staff_roles")]
 URL = reverse("admin:calendar_book")
@@ -32,7 +32,7 @@ def desk_form(**fields) -> dict:
 
 
 def test_the_booking_desk_books_with_species_and_the_animals_name(desk, checkup, open_day):
-    cat = Species.objects.get(name="kissa")
+    cat = species("kissa")
     page = desk.get(URL).content.decode()
     assert 'name="species"' in page and 'name="animal_name"' in page
     response = desk.post(
@@ -50,8 +50,8 @@ def test_the_booking_desk_books_with_species_and_the_animals_name(desk, checkup,
 
 def test_the_booking_desk_refuses_a_species_the_service_does_not_take(desk, vet, open_day):
     service = make_service([vet], name="Kissojen hammashoito")
-    service.species.set([Species.objects.get(name="kissa")])
-    dog = Species.objects.get(name="koira")
+    service.species.set([species("kissa")])
+    dog = species("koira")
     page = desk.post(
         URL, desk_form(service=service.pk, date=open_day.isoformat(), time="09:00", species=dog.pk)
     ).content.decode()
@@ -68,7 +68,7 @@ def test_the_booking_desk_refuses_an_unknown_species(desk, checkup, open_day):
 
 
 def test_reports_count_appointments_per_species(vet, checkup, open_day):
-    cat, dog = Species.objects.get(name="kissa"), Species.objects.get(name="koira")
+    cat, dog = species("kissa"), species("koira")
     make_appointment(checkup, vet, at(open_day, 9), species=cat)
     make_appointment(checkup, vet, at(open_day, 10), species=cat)
     make_appointment(checkup, vet, at(open_day, 11), species=dog)
@@ -76,3 +76,9 @@ def test_reports_count_appointments_per_species(vet, checkup, open_day):
     cal = report_figures.load_visits(open_day, open_day, now=at(open_day, 8) - timedelta(days=1))
     rows = {row[1]: row[2] for row in report_figures.by_species_table(cal).rows}
     assert rows["kissa"] == 2 and rows["koira"] == 1 and len(rows) == 3  # and one with no species
+
+
+def test_the_booking_desk_shows_each_field_once(desk, checkup):
+    page = desk.get(URL).content.decode()
+    for name in ("name", "phone", "email", "species", "animal_name", "message"):
+        assert page.count(f'name="{name}"') == 1, name

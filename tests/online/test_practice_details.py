@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.errors import TooManyBookings
-from bookings.models import Appointment, Species, WorkingHours
+from bookings.models import Appointment, WorkingHours
 from bookings.opening_hours import join_times, opening_hours
 from bookings.services import ANIMALS_PER_PERSON, book_appointment
 from bookings.tokens import manage_token
 from customers.models import Customer
-from tests.factories import at, make_practitioner, make_service
+from tests.factories import at, make_practitioner, make_service, species
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_invented_animal_names_meet_a_ceiling_over_all_animals(vet, open_day, se
 
 def test_book_another_animal_prefills_the_contact_details_but_not_the_animal(client, vet, open_day):
     service = make_service([vet], name="Rokotus", price=Decimal("45.00"))
-    cat = Species.objects.get(name="kissa")
+    cat = species("kissa")
     appointment = book_appointment(
         service=service, start=at(open_day, 9), species=cat, animal_name="Mirri", **DETAILS
     ).appointment
