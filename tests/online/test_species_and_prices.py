@@ -324,3 +324,28 @@ def test_the_practice_fee_is_shown_apart_and_kept_on_the_booking(client, cat_ser
 
     assert booked_price(appointment).fee == "12,50\u00a0€"
     assert timezone.now()  # aware
+
+
+def test_an_unknown_species_in_the_picker_or_the_details_url_says_so_and_is_not_carried(
+    client, cat_service, open_day
+):
+    picker = client.get(
+        reverse("online:slots", args=[cat_service.pk]), {"species": "99999", "week": open_day.isoformat()}
+    )
+    main = picker.content.decode().split('id="main"', 1)[1]  # the header's language form keeps the path
+    assert picker.status_code == 200 and "species=99999" not in main
+    url = details_url(cat_service, at(open_day, 9)) + "?species=abc"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="species" value="abc"' not in page.content.decode()
+    assert '<select name="species"' in page.content.decode()  # asked again, from the service's own species
+
+
+def test_a_negative_price_for_a_species_is_refused_by_the_admin_and_the_database(admin_client, cat_service):
+    with pytest.raises(ValidationError):
+        SpeciesPrice(service=cat_service, species=species("kissa"), price=Decimal("-5")).full_clean()
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SpeciesPrice.objects.create(service=cat_service, species=species("kissa"), price=Decimal("-5"))
+    assert not SpeciesPrice.objects.exists()
