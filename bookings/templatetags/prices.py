@@ -21,3 +21,9 @@ def service_price(service, species=None):
 def booked_price(appointment):
     """The price kept on the appointment at booking time."""
     return prices.booked_price(appointment)
+
+
+@register.simple_tag
+def price_of_kind(service, amount):
+    """An amount (a species' own price) written with the service's kind: "from 55,00 €"."""
+    return prices.price_text(amount, service.price_kind, service.localized_price_basis)

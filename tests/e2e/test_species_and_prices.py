@@ -146,4 +146,4 @@ def test_the_price_list_is_linked_from_every_page_footer(page, practice):
     page.get_by_role("link", name="Hinnasto").click()
     expect(page.get_by_role("heading", name="Hinnasto")).to_be_visible()
     expect(page.get_by_text(f"45,00{NBSP}€").first).to_be_visible()
-    expect(page.get_by_text(f"Kissa: 55,00{NBSP}€")).to_be_visible()
+    expect(page.get_by_text(f"Kissa: alkaen 55,00{NBSP}€")).to_be_visible()
