@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from bookings.models import Closure, Practitioner, Service, WorkingHours
+from bookings.models import Closure, Practitioner, Service, Species, SpeciesPrice, WorkingHours
 from bookings.staff_rules import affected_appointments, closure_days
 
 _TIMES = ("weekday", "start", "end", "valid_from")
@@ -144,10 +144,32 @@ class PractitionerAdmin(HoursChangeLeadsToAffected, admin.ModelAdmin):
         return obj
 
 
+@admin.register(Species)
+class SpeciesAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_sv", "name_en", "order", "is_active"]
+    list_filter = ["is_active"]
+    list_select_related = []
+    search_fields = ["name", "name_sv", "name_en"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Bookings keep their species: a species in use is made inactive, not deleted.
+        if obj is not None and obj.appointments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class SpeciesPriceInline(admin.TabularInline):
+    model = SpeciesPrice
+    extra = 0
+    verbose_name_plural = gettext_lazy("Prices for a species (where they differ from the price above)")
+
+
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
+    inlines = [SpeciesPriceInline]
     list_display = [
         "name",
+        "price",
         "duration",
         "slot_step",
         "min_notice",
@@ -160,6 +182,21 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_sv", "name_en"]
     fieldsets = [
         (None, {"fields": ["name", "name_sv", "name_en", "description", "description_sv", "description_en"]}),
+        (
+            gettext_lazy("Price and animals"),
+            {
+                "fields": [
+                    "price",
+                    "price_kind",
+                    ("price_basis", "price_basis_sv", "price_basis_en"),
+                    "species",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("For the client"),
+            {"fields": ["preparation", "preparation_sv", "preparation_en", "urgent"]},
+        ),
         (
             gettext_lazy("Rules"),
             {
@@ -180,7 +217,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         # Tick boxes: they need no JavaScript, and no English help text comes with them.
-        if db_field.name == "practitioners":
+        if db_field.name in {"practitioners", "species"}:
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 

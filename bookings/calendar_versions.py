@@ -1,19 +1,20 @@
 """Each practitioner's calendar version, for the cached public pages (online/page_cache.py).
 
-A version goes up in the same transaction as every change that can change which times are free:
-any saved or deleted appointment (its practitioner's version; a move to another practitioner also
-bumps the old one's, bookings/services.py), and any saved or deleted working hours, closure,
-service or practitioner (everyone's). Signals, so that the services, the admin, the schedule pages,
-commands and tests all count without remembering to. A page rendered for version N is therefore never served after N+1 has
-committed. Bulk writes (`QuerySet.update`, `bulk_create`: only seed_demo) bump nothing; the
-cache's one-minute lifetime bounds those.
+A version goes up in the same transaction as every change that can change which times are free
+or what the pages show: any saved or deleted appointment (its practitioner's version; a move to
+another practitioner also bumps the old one's, bookings/services.py), and any saved or deleted
+working hours, closure, service, practitioner, species or price (everyone's). Signals, so that the
+services, the admin, the schedule pages, commands and tests all count without remembering to. A
+page rendered for version N is therefore never served after N+1 has committed. Bulk writes
+(`QuerySet.update`, `bulk_create`: only seed_demo) bump nothing; the cache's one-minute lifetime
+bounds those.
 """
 
 from django.db import connection
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
+from bookings.models import Appointment, Closure, Practitioner, Service, Species, SpeciesPrice, WorkingHours
 
 
 def bump_calendars(practitioner_ids) -> None:
@@ -58,9 +59,10 @@ def service_versions(service_id: int) -> str:
 def connect() -> None:
     post_save.connect(_bump_appointments_calendar, sender=Appointment, dispatch_uid="calendar-version")
     post_delete.connect(_bump_appointments_calendar, sender=Appointment, dispatch_uid="calendar-freed")
-    for model in (WorkingHours, Closure, Service, Practitioner):
+    for model in (WorkingHours, Closure, Service, Practitioner, Species, SpeciesPrice):
         post_save.connect(bump_all_calendars, sender=model, dispatch_uid=f"calendar-version-{model.__name__}")
         post_delete.connect(bump_all_calendars, sender=model, dispatch_uid=f"calendar-gone-{model.__name__}")
-    m2m_changed.connect(
-        bump_all_calendars, sender=Service.practitioners.through, dispatch_uid="calendar-version-services"
-    )
+    for through in (Service.practitioners.through, Service.species.through):
+        m2m_changed.connect(
+            bump_all_calendars, sender=through, dispatch_uid=f"calendar-version-{through.__name__}"
+        )

@@ -11,8 +11,10 @@ from django.utils import timezone, translation
 
 from bookings.ics import appointment_ics, calendar_mimetype, ics_filename
 from bookings.models import Appointment
+from bookings.prices import booked_price
 from bookings.tokens import address_code, current_manage_token
 from customers.contact import can_receive_sms
+from inuvet.context_processors import cancellation_terms
 from inuvet.links import public_url
 from notifications.services import queue_email, queue_sms
 
@@ -76,6 +78,12 @@ def queue_booking_email(appointment: Appointment, kind: str, *, now: datetime | 
             and now < appointment.change_deadline,
             "book_again_url": book_again_url(appointment) if kind == "booking_cancelled" else "",
             "confirm_address_url": confirm_address_url(appointment) if kind == "booking_confirmed" else "",
+            # The animal (the client's own words go only to the client), the price kept at booking.
+            "species_name": appointment.species.localized_name.capitalize() if appointment.species else "",
+            "animal_name": appointment.animal_name,
+            "price": booked_price(appointment),
+            "preparation": appointment.service.localized_preparation if kind == "booking_confirmed" else "",
+            "cancellation_terms": cancellation_terms() if kind == "booking_confirmed" else "",
         }
         return queue_email(
             kind=kind,

@@ -28,7 +28,9 @@ def appointment_ics(appointment: Appointment, *, manage_url: str = "") -> bytes:
     """One event with no personal data: service, practice, address, reference, manage link."""
     practice = settings.PRACTICE
     with translation.override(appointment.language):
-        summary = f"{appointment.service.localized_name} – {practice['name']}"
+        # The species may be named (it says nothing about the person); the animal's name never is.
+        species = f" ({appointment.species.localized_name})" if appointment.species else ""
+        summary = f"{appointment.service.localized_name}{species} – {practice['name']}"
         description = translation.gettext("Booking reference %(reference)s") % {
             "reference": appointment.display_reference
         }

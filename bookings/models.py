@@ -1,4 +1,5 @@
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from bookings.references import format_reference
 
 MESSAGE_MAX_LENGTH = 500
+ANIMAL_NAME_MAX_LENGTH = 60
+# A visit price above this is a typing error (an extra zero), not a price: the admin refuses it.
+PRICE_MAX = Decimal("5000.00")
 REASON_MAX_LENGTH = 200
 # The longest a visit can hold a practitioner: 480 minutes and two buffers of 120 (validators below).
 MAX_OCCUPIED = timedelta(minutes=480 + 2 * 120)
@@ -57,7 +61,58 @@ def _localized(obj, field: str) -> str:
     return getattr(obj, field)
 
 
+class Species(models.Model):
+    """An animal species the practice treats (kept in the admin; seeded by a migration)."""
+
+    name = models.CharField(_("name (Finnish)"), max_length=60)
+    name_sv = models.CharField(_("name (Swedish)"), max_length=60, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=60, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("species")
+        verbose_name_plural = _("species")
+        ordering = ["order", "name", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def localized_name(self) -> str:
+        return _localized(self, "name")
+
+
+def price_validators() -> list:
+    """A price in euros: not negative, not absurd (whole cents: the field's own decimal places)."""
+    return [
+        MinValueValidator(Decimal("0"), message=_("A price cannot be negative.")),
+        MaxValueValidator(
+            PRICE_MAX, message=_("That price is more than %(limit_value)s euros: check for a typing error.")
+        ),
+    ]
+
+
+class ServiceQuerySet(models.QuerySet):
+    def bookable_online(self):
+        """What clients may book: active, open to online booking and with a price to show."""
+        return self.filter(is_active=True, bookable_online=True, price__isnull=False)
+
+    def for_species(self, species):
+        """Services for the species: those naming it and those naming none (all species)."""
+        through = Service.species.through.objects
+        return self.filter(
+            Q(pk__in=through.filter(species=species).values("service_id"))
+            | ~Q(pk__in=through.values("service_id"))
+        )
+
+
 class Service(models.Model):
+    class PriceKind(models.TextChoices):
+        FIXED = "fixed", _("fixed price")
+        FROM = "from", _("starting price (“from”)")
+        BASIS = "basis", _("price with its basis (e.g. per started 15 minutes)")
+
     name = models.CharField(_("name (Finnish)"), max_length=100)
     name_sv = models.CharField(_("name (Swedish)"), max_length=100, blank=True)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -104,8 +159,54 @@ class Service(models.Model):
     practitioners = models.ManyToManyField(
         Practitioner, verbose_name=_("practitioners"), related_name="services", blank=True
     )
+    species = models.ManyToManyField(
+        Species,
+        verbose_name=_("species"),
+        related_name="services",
+        blank=True,
+        help_text=_(
+            "Which animals this service is for. If no species is ticked, the service is for every species."
+        ),
+    )
+    price = models.DecimalField(
+        _("price (euros, VAT included)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=price_validators(),
+        help_text=_("Required for online booking: clients must see the price before they book."),
+    )
+    price_kind = models.CharField(
+        _("kind of price"), max_length=10, choices=PriceKind.choices, default=PriceKind.FIXED
+    )
+    price_basis = models.CharField(
+        _("basis of the price (Finnish)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown after the price, e.g. “per alkava 15 min”. Needed for the kind “with its basis”."),
+    )
+    price_basis_sv = models.CharField(_("basis of the price (Swedish)"), max_length=100, blank=True)
+    price_basis_en = models.CharField(_("basis of the price (English)"), max_length=100, blank=True)
+    preparation = models.TextField(
+        _("how to prepare (Finnish)"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "What to bring or how to prepare: shown before booking, on the confirmation and in the email."
+        ),
+    )
+    preparation_sv = models.TextField(_("how to prepare (Swedish)"), max_length=1000, blank=True)
+    preparation_en = models.TextField(_("how to prepare (English)"), max_length=1000, blank=True)
+    urgent = models.BooleanField(
+        _("urgent visit"),
+        default=False,
+        help_text=_("Shows the emergency notice: acute emergencies should call, not book."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = ServiceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service")
@@ -128,9 +229,69 @@ class Service(models.Model):
     def localized_description(self) -> str:
         return _localized(self, "description")
 
+    @property
+    def localized_price_basis(self) -> str:
+        return _localized(self, "price_basis")
+
+    @property
+    def localized_preparation(self) -> str:
+        return _localized(self, "preparation")
+
+    def clean(self):
+        if self.bookable_online and self.price is None:
+            raise ValidationError(
+                {
+                    "price": _(
+                        "A service booked online needs a price: clients must see it before they book "
+                        "(Consumer Ombudsman's guidance). Enter a price, or untick “bookable online”."
+                    )
+                }
+            )
+        if self.price_kind == self.PriceKind.BASIS and not self.price_basis.strip():
+            raise ValidationError(
+                {"price_basis": _("Write the basis of the price, e.g. “per alkava 15 min”.")}
+            )
+
+    def takes(self, species) -> bool:
+        """Whether the service is for this species (a service naming no species takes every one)."""
+        named = {s.pk for s in self.species.all()}
+        return not named or species.pk in named
+
+    def price_for(self, species=None) -> Decimal | None:
+        """The price for the species: its own price where one is set, else the service's price."""
+        if species is not None:
+            for row in self.species_prices.all():
+                if row.species_id == species.pk:
+                    return row.price
+        return self.price
+
     def change_deadline(self, start: datetime) -> datetime:
         """Until when a client may move or cancel a visit starting at `start` online."""
         return start - timedelta(hours=self.cancel_cutoff)
+
+
+class SpeciesPrice(models.Model):
+    """A service's price for one species, where it differs from the service's own price."""
+
+    service = models.ForeignKey(
+        Service, verbose_name=_("service"), on_delete=models.CASCADE, related_name="species_prices"
+    )
+    species = models.ForeignKey(Species, verbose_name=_("species"), on_delete=models.PROTECT)
+    price = models.DecimalField(
+        _("price (euros, VAT included)"), max_digits=7, decimal_places=2, validators=price_validators()
+    )
+
+    class Meta:
+        verbose_name = _("price for a species")
+        verbose_name_plural = _("prices for a species")
+        ordering = ["species__order", "species__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "species"], name="one_price_per_species"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="species_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.service} – {self.species}"
 
 
 class WorkingHours(models.Model):
@@ -292,6 +453,32 @@ class Appointment(models.Model):
     # named on the confirm step. A chosen practitioner stays with the booking.
     practitioner_chosen = models.BooleanField(_("practitioner chosen at booking"), default=True)
     message = models.TextField(_("message from the client"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+    species = models.ForeignKey(
+        Species,
+        verbose_name=_("species"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    # The owner's words about their animal: personal data of the booking (privacy/registry.py).
+    animal_name = models.CharField(_("animal's name"), max_length=ANIMAL_NAME_MAX_LENGTH, blank=True)
+    # The price as the client saw it when booking: a later change of prices never changes it.
+    price = models.DecimalField(
+        _("price at booking (euros)"), max_digits=7, decimal_places=2, null=True, blank=True, editable=False
+    )
+    price_kind = models.CharField(
+        _("kind of price"), max_length=10, choices=Service.PriceKind.choices, blank=True, editable=False
+    )
+    price_basis = models.CharField(_("basis of the price"), max_length=100, blank=True, editable=False)
+    practice_fee = models.DecimalField(
+        _("practice fee at booking (euros)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     language = models.CharField(_("language"), max_length=2, choices=settings.LANGUAGES, default="fi")
     sms_opt_in = models.BooleanField(
         _("text messages"), default=False, help_text=_("The client asked for them.")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from bookings.availability import practitioner_slots
@@ -23,7 +23,14 @@ from bookings.errors import (  # callers catch these from here too (staff ones: 
     TooLate,
     TooManyBookings,
 )
-from bookings.models import MESSAGE_MAX_LENGTH, Appointment, Practitioner, Service
+from bookings.models import (
+    ANIMAL_NAME_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    Appointment,
+    Practitioner,
+    Service,
+    Species,
+)
 from bookings.references import new_reference
 from bookings.staff_rules import check_status_time, clean_reason, free_by_staff_rules
 from bookings.tokens import hash_token, manage_token
@@ -40,6 +47,8 @@ from customers.services import find_or_create_customer
 logger = logging.getLogger(__name__)
 
 EXCLUSION_CONSTRAINT = "appointment_no_overlap"
+# The booking cap counts per animal; over all of a person's animals at most this many times the cap.
+ANIMALS_PER_PERSON = 3
 
 
 def _clean_message(message: str) -> str:
@@ -51,6 +60,39 @@ def _clean_message(message: str) -> str:
     if has_control_characters(message):
         raise ValidationError(_("The message contains characters that are not allowed."))
     return message
+
+
+def _clean_animal_name(animal_name: str) -> str:
+    animal_name = " ".join(animal_name.split())
+    if len(animal_name) > ANIMAL_NAME_MAX_LENGTH:
+        raise ValidationError(
+            _("The animal's name is too long (at most %(max)d characters).") % {"max": ANIMAL_NAME_MAX_LENGTH}
+        )
+    if has_control_characters(animal_name):
+        raise ValidationError(_("The animal's name contains characters that are not allowed."))
+    return animal_name
+
+
+def _check_species(service: Service, species: Species | None) -> None:
+    if species is None:
+        return
+    if not species.is_active or not service.takes(species):
+        raise ValidationError(
+            _("%(service)s is not offered for this species (%(species)s). Please choose another service.")
+            % {"service": service.localized_name, "species": species.localized_name}
+        )
+
+
+def _price_fields(service: Service, species: Species | None, language: str) -> dict:
+    """The price as shown at booking time, kept on the appointment (the basis in the client's language)."""
+    with translation.override(language):
+        basis = service.localized_price_basis
+    return {
+        "price": service.price_for(species),
+        "price_kind": service.price_kind if service.price is not None else "",
+        "price_basis": basis if service.price_kind == Service.PriceKind.BASIS else "",
+        "practice_fee": settings.PRACTICE_FEE,
+    }
 
 
 def _require_aware(start: datetime) -> None:
@@ -100,15 +142,25 @@ def _check_staff_time(start: datetime, source: str, now: datetime) -> None:
         raise OutsideBookingWindow(_("That time is in the past."))
 
 
-def _active_bookings_of_person(email: str, now: datetime) -> int:
-    """Upcoming bookings whose address its holder confirmed: bookings someone else made with the
+def _at_booking_cap(email: str, animal_name: str, now: datetime) -> bool:
+    """Whether the person already holds the most upcoming bookings allowed: per animal where the
+    animal's name is given (a family with three pets books each), with a ceiling over all animals
+    (ANIMALS_PER_PERSON times the cap); without a name, all their bookings count.
+
+    Only bookings whose address its holder confirmed count: bookings someone else made with the
     address (never confirmed) never block its owner. A phone cannot be confirmed, so it does not
     count."""
-    return (
+    limit = settings.BOOKING_MAX_ACTIVE_PER_PERSON
+    held = (
         Appointment.objects.active()
         .upcoming(now)
         .filter(customer__email=email, customer__email_confirmed_at__isnull=False)
-        .count()
+    )
+    if not animal_name:
+        return held.count() >= limit
+    return (
+        held.filter(animal_name__iexact=animal_name).count() >= limit
+        or held.count() >= limit * ANIMALS_PER_PERSON
     )
 
 
@@ -153,6 +205,8 @@ def book_appointment(
     email: str,
     practitioner: Practitioner | None = None,
     message: str = "",
+    species: Species | None = None,
+    animal_name: str = "",
     source: str = Appointment.Source.ONLINE,
     language: str = "fi",
     sms_opt_in: bool = False,
@@ -161,7 +215,8 @@ def book_appointment(
     notify: bool = True,
     now: datetime | None = None,
 ) -> Booked:
-    """Book `service` at `start` with the given practitioner, or any free one.
+    """Book `service` at `start` with the given practitioner, or any free one, for an animal of
+    `species` (which the service must take) called `animal_name` (optional).
 
     Online bookings follow every rule of the service (hours, grid, notice, horizon, cap). Staff
     bookings (phone, walk-in) follow the practice's hours, closures and holidays but not the
@@ -170,8 +225,9 @@ def book_appointment(
     nothing is written. `notify=False` (a walk-in standing at the desk) sends no confirmation.
 
     Raises:
-        ValidationError: name, phone, email, message or reason is not acceptable (or texts to a landline).
-        NotBookable: the service or practitioner cannot be booked this way.
+        ValidationError: name, phone, email, message, animal's name or reason is not acceptable (or
+            texts to a landline), or the service does not take the species.
+        NotBookable: the service or practitioner cannot be booked this way (online: no price).
         OutsideBookingWindow: the time is not one the rules allow (online), or in the past.
         OutsideRules: staff chose a time outside the practice's rules without a reason.
         SlotTaken: the time is taken (checked again under lock; on PostgreSQL also a constraint);
@@ -184,13 +240,16 @@ def book_appointment(
         raise ValueError("unknown source or language")
     online = source == Appointment.Source.ONLINE
     name, phone, message = normalise_name(name), normalise_phone(phone), _clean_message(message)
+    animal_name = _clean_animal_name(animal_name)
     if sms_opt_in and not can_receive_sms(phone):
         raise ValidationError(_("Text messages need a mobile number. This number looks like a landline."))
     # Staff may book a phone or walk-in client who has no email address.
     email = normalise_email(email) if online or email.strip() else ""
     override_reason = clean_reason(override_reason)
-    if not service.is_active or (online and not service.bookable_online):
+    # Online, the client must have seen a price before booking (KKV guidance): no price, no booking.
+    if not service.is_active or (online and (not service.bookable_online or service.price is None)):
         raise NotBookable
+    _check_species(service, species)
     candidates = list(bookable_practitioners(service, practitioner).values_list("pk", flat=True))
     if not candidates:
         raise NotBookable
@@ -221,8 +280,7 @@ def book_appointment(
                 )
             if not free:
                 raise SlotTaken
-            limit = settings.BOOKING_MAX_ACTIVE_PER_PERSON
-            if online and _active_bookings_of_person(email, now) >= limit:
+            if online and _at_booking_cap(email, animal_name, now):
                 raise TooManyBookings
             appointment = Appointment(
                 service=service,
@@ -239,6 +297,9 @@ def book_appointment(
                 source=source,
                 practitioner_chosen=practitioner is not None,
                 message=message,
+                species=species,
+                animal_name=animal_name,
+                **_price_fields(service, species, language),
                 language=language,
                 sms_opt_in=sms_opt_in,
                 request_key_hash=request_key_hash,
@@ -481,7 +542,7 @@ def anonymise_appointments(*, customer_ids: list[int], now: datetime | None = No
                 queue_staff_notice(appointment, "reception_cancellation")
             cancelled += 1
         appointment.customer = None
-        appointment.message = ""
+        appointment.message = appointment.animal_name = ""
         appointment.cancel_reason = appointment.override_reason = ""  # staff's words may name them
         appointment.manage_token_hash = None
         appointment.request_key_hash = None

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from bookings.models import Appointment
+from bookings.prices import booked_price
 from bookings.staff_rules import status_allowed_from
 from customers.models import Customer, search_condition
 from customers.services import create_customer, update_customer
@@ -43,6 +44,9 @@ class AppointmentAdmin(ConfirmedSearch, admin.ModelAdmin):
         "display_reference",
         "status",
         "service",
+        "species",
+        "animal_name",
+        "price_at_booking",
         "practitioner",
         "start",
         "end",
@@ -83,6 +87,13 @@ class AppointmentAdmin(ConfirmedSearch, admin.ModelAdmin):
             for message in rows
         ]
         return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines)) if lines else "—"
+
+    @admin.display(description=gettext_lazy("price at booking"))
+    def price_at_booking(self, obj):
+        line = booked_price(obj)
+        if not line.text:
+            return "—"
+        return format_html("{} + {}", line.text, line.fee) if line.fee else line.text
 
     @admin.display(description=gettext_lazy("booking reference"), ordering="reference")
     def display_reference(self, obj):

@@ -141,6 +141,8 @@ def _book(request, form):
             source=form.cleaned_data["source"],
             language=form.cleaned_data["language"],
             message=form.cleaned_data["message"],
+            species=form.cleaned_data["species"],
+            animal_name=form.cleaned_data["animal_name"],
             request_key=form.cleaned_data["request_key"],
             override_reason=form.cleaned_data["override_reason"],
             notify=form.cleaned_data["notify"],

@@ -12,7 +12,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.calendar import local_tz
-from bookings.models import MESSAGE_MAX_LENGTH, REASON_MAX_LENGTH, Appointment, Practitioner, Service
+from bookings.models import (
+    ANIMAL_NAME_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    Appointment,
+    Practitioner,
+    Service,
+    Species,
+)
 from customers.forms import ContactCleaning, email_field, name_field, phone_field
 from customers.models import Customer
 
@@ -134,6 +142,15 @@ class StaffBookingForm(ContactCleaning, OverrideField, TimeFields):
         label=gettext_lazy("Send the confirmation by email"),
         required=False,
         help_text=gettext_lazy("A walk-in at the desk usually needs none."),
+    )
+    species = forms.ModelChoiceField(
+        label=gettext_lazy("Species"),
+        queryset=Species.objects.filter(is_active=True),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose the species from the list.")},
+    )
+    animal_name = forms.CharField(
+        label=gettext_lazy("Animal's name"), max_length=ANIMAL_NAME_MAX_LENGTH, required=False
     )
     message = forms.CharField(
         label=gettext_lazy("Reason for the visit"),

@@ -1,6 +1,14 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
+
+
+def cancellation_terms() -> str:
+    """The practice's cancellation terms in the active language (Finnish when that one is empty)."""
+    terms = settings.CANCELLATION_TERMS
+    return terms.get((get_language() or "fi")[:2]) or terms.get("fi", "")
 
 
 def practice(request):
-    """The controller's details, shown in every page's footer."""
-    return {"practice": settings.PRACTICE}
+    """The controller's details, shown in every page's footer, and the cancellation terms."""
+    return {"practice": settings.PRACTICE, "cancellation_terms": SimpleLazyObject(cancellation_terms)}

@@ -36,6 +36,8 @@ def _crud(model: str, *actions: str) -> set[str]:
 
 _CALENDAR_CONTEXT = (
     _crud("bookings.service", "view")
+    | _crud("bookings.species", "view")
+    | _crud("bookings.speciesprice", "view")
     | _crud("bookings.practitioner", "view")
     | _crud("bookings.workinghours", "view")
     | _crud("bookings.closure", "view")
@@ -66,6 +68,8 @@ ROLES: dict[str, set[str]] = {
     # Configuration: services, practitioners, hours, closures, staff users and roles; moving or
     # cancelling the appointments a closure or a change of hours leaves outside the hours.
     ADMINISTRATOR: _crud("bookings.service")
+    | _crud("bookings.species")
+    | _crud("bookings.speciesprice")
     | _crud("bookings.practitioner")
     | _crud("bookings.workinghours")
     | _crud("bookings.closure")

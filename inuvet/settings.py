@@ -7,6 +7,7 @@ additionally needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. See README.md for
 import base64
 import hashlib
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -358,13 +359,66 @@ RECEPTION_EMAIL = env_str("DJANGO_RECEPTION_EMAIL", "inuvet@inuvet.fi")
 PRACTICE = {
     "name": env_str("DJANGO_PRACTICE_NAME", "Inuvet Oy"),
     "business_id": env_str("DJANGO_PRACTICE_BUSINESS_ID", "3178068-7"),
-    "address": env_str("DJANGO_PRACTICE_ADDRESS", "Härkikuja 1B"),
+    "street": env_str("DJANGO_PRACTICE_ADDRESS", "Härkikuja 1B"),
+    # Postcode and city are not in the practice's old notice: set them (README, Settings).
+    "postcode": env_str("DJANGO_PRACTICE_POSTCODE"),
+    "city": env_str("DJANGO_PRACTICE_CITY"),
     "email": env_str("DJANGO_PRACTICE_EMAIL", "inuvet@inuvet.fi"),
     "phone": env_str("DJANGO_PRACTICE_PHONE", "0400854343"),
     "contact_person": env_str("DJANGO_PRACTICE_CONTACT_PERSON", "Noora Vahvelainen"),
     "contact_title": env_str("DJANGO_PRACTICE_CONTACT_TITLE", "toimitusjohtaja"),
     "register_name": env_str("DJANGO_PRACTICE_REGISTER_NAME", "Ajanvarauskalenteri"),
     "public_url": env_str("DJANGO_PUBLIC_URL", "http://www.inuvet.fi/ajanvaraus/"),
+    # The nearest 24-hour emergency clinic, named in the emergency notice (start page, urgent services).
+    "emergency_clinic_name": env_str("DJANGO_EMERGENCY_CLINIC_NAME"),
+    "emergency_clinic_phone": env_str("DJANGO_EMERGENCY_CLINIC_PHONE"),
+}
+# "Street, postcode city" wherever one line is shown (pages, emails, calendar files).
+PRACTICE["address"] = ", ".join(
+    part for part in [PRACTICE["street"], f"{PRACTICE['postcode']} {PRACTICE['city']}".strip()] if part
+)
+
+
+def env_euros(name: str) -> Decimal | None:
+    """ "12.50" or "12,50" → Decimal("12.50"); empty → None. Whole cents, 0–1000."""
+    value = env_str(name).replace(",", ".")
+    if not value:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be an amount in euros, like 12.50") from None
+    if (
+        not amount.is_finite()
+        or not Decimal(0) <= amount <= Decimal(1000)
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
+        raise ImproperlyConfigured(f"{name} must be between 0 and 1000 euros, in whole cents")
+    return amount.quantize(Decimal("0.01"))
+
+
+# A practice-wide fee per visit (e.g. a clinic fee), shown apart from the service's price and kept
+# on each booking. A setting, not a model: one figure for the whole practice, changed rarely and
+# deliberately, like the practice's address. Empty: no fee.
+PRACTICE_FEE = env_euros("DJANGO_PRACTICE_FEE")
+
+# The practice's cancellation terms (information only: the product charges no fees), per language.
+CANCELLATION_TERMS = {
+    "fi": env_str(
+        "DJANGO_CANCELLATION_TERMS_FI",
+        "Peru tai siirrä aikasi viimeistään 24 tuntia ennen käyntiä. Myöhemmin perutusta tai "
+        "käyttämättä jätetystä ajasta voimme periä käyntimaksun.",
+    ),
+    "sv": env_str(
+        "DJANGO_CANCELLATION_TERMS_SV",
+        "Avboka eller flytta din tid senast 24 timmar före besöket. För en tid som avbokas senare "
+        "eller inte används kan vi ta ut en besöksavgift.",
+    ),
+    "en": env_str(
+        "DJANGO_CANCELLATION_TERMS_EN",
+        "Cancel or move your visit at least 24 hours before it. For a visit cancelled later or "
+        "missed we may charge a visit fee.",
+    ),
 }
 
 # Data protection: where notices to the DPO go; how long data is kept (0 = until the person deletes
@@ -423,10 +477,12 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {
         "model": "bookings.Appointment",
         # Staff's reasons are free text that could name the client: masked like the message.
-        "mask_fields": ["message", "cancel_reason", "override_reason"],
+        "mask_fields": ["message", "animal_name", "cancel_reason", "override_reason"],
         "exclude_fields": ["manage_token_hash", "request_key_hash", "updated_at", "reminded_for"],
     },
     "bookings.Service",
+    "bookings.SpeciesPrice",
+    "bookings.Species",
     {"model": "bookings.Practitioner", "m2m_fields": []},
     "bookings.WorkingHours",
     "bookings.Closure",

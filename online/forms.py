@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bookings.models import MESSAGE_MAX_LENGTH
+from bookings.models import ANIMAL_NAME_MAX_LENGTH, MESSAGE_MAX_LENGTH, Species
 from bookings.references import parse_reference
 from customers.contact import can_receive_sms, has_control_characters, normalise_email, normalise_phone
 from customers.forms import ContactCleaning, ContactFields, email_field
@@ -53,7 +53,32 @@ class MessageField(forms.CharField):
         return attrs
 
 
+class SpeciesField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.localized_name.capitalize()
+
+
 class BookingDetailsForm(ContactFields):
+    """The client's details for one chosen time. `species` is the one chosen on the start page
+    (kept as a hidden field) or, when none was, a choice among the species the service takes."""
+
+    field_order = ["species", "animal_name", "name", "phone", "email"]
+
+    species = SpeciesField(
+        queryset=Species.objects.none(),
+        label=_("Species"),
+        required=False,
+        empty_label=_("Choose…"),
+        error_messages={
+            "invalid_choice": _("Choose the species from the list: this service is not for that one.")
+        },
+    )
+    animal_name = forms.CharField(
+        label=_("Animal's name (optional)"),
+        required=False,
+        max_length=ANIMAL_NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     message = MessageField(
         label=_("Message for the clinic (optional)"),
         required=False,
@@ -81,6 +106,21 @@ class BookingDetailsForm(ContactFields):
     # A solved challenge, when the form asks for one (online/proof_of_work.py).
     proof_of_work = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
+    def __init__(self, *args, service=None, species=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["species"]
+        field.queryset = species_for(service) if service is not None else Species.objects.none()
+        if species is not None:
+            # Chosen on the start page: kept, shown in the booking's summary, not asked again.
+            field.initial = species.pk
+            field.widget = forms.HiddenInput()
+
+    def clean_animal_name(self):
+        animal_name = " ".join(self.cleaned_data["animal_name"].split())
+        if has_control_characters(animal_name):
+            raise forms.ValidationError(_("The animal's name contains characters that are not allowed."))
+        return animal_name
+
     def clean(self):
         data = super().clean()
         phone = data.get("phone")
@@ -100,10 +140,17 @@ class BookingDetailsForm(ContactFields):
     def privacy_notice_html():
         return mark_safe(  # noqa: S308 - our own translated text and URL
             _(
-                'We keep your name, phone and email to handle your booking. Read our <a href="%(url)s">privacy notice</a>.'
+                'We keep your name, phone and email, and your animal\'s species and name, to handle your booking. Read our <a href="%(url)s">privacy notice</a>.'
             )
             % {"url": reverse("privacy:notice")}
         )
+
+
+def species_for(service):
+    """The active species a service takes (a service naming none takes every one)."""
+    species = Species.objects.filter(is_active=True)
+    named = service.species.all()
+    return species.filter(pk__in=named.values("pk")) if named.exists() else species
 
 
 class LookupForm(forms.Form):

@@ -43,6 +43,7 @@ from privacy.services import (
 )
 from waitlist.services import offer_free_times
 
+DRAFT_KEY = "booking_draft"  # typed details kept in the session for the next details form
 WITHDRAWAL_TEXT = gettext_lazy("I withdraw my consent to marketing by email.")
 
 
@@ -304,6 +305,17 @@ def manage_sms(request, appointment: Appointment, token: str):
             else _("We will not send you text messages about this booking."),
         )
     return redirect(_page(appointment, token))
+
+
+@require_POST
+@with_manage_link
+def manage_book_another(request, appointment: Appointment, token: str):
+    """Book another animal: the next details form starts with this booking's contact details (in
+    the session, never in a URL); the animal's species and name are chosen afresh."""
+    customer = appointment.customer
+    if customer is not None:
+        request.session[DRAFT_KEY] = {"name": customer.name, "phone": customer.phone, "email": customer.email}
+    return redirect(reverse("online:home"))
 
 
 @require_POST

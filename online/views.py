@@ -21,17 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
 from bookings.calendar_versions import practice_version, service_versions
-from bookings.models import Appointment, Practitioner, Service
+from bookings.models import Appointment, Practitioner, Service, Species, WorkingHours
+from bookings.opening_hours import opening_hours
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
 from online import page_cache, proof_of_work
 from online.forms import BookingDetailsForm
-from online.manage import appointment_manage_url
+from online.manage import DRAFT_KEY, appointment_manage_url  # typed details kept in the session
 from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
 from online.services import book_online
 
-DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
 # Details pages this browser booked from (path → reference), so that Back after booking shows
 # the client's own booking instead of "that time is not available". References only.
 # A signed cookie, not the session: a booking then writes no session row.
@@ -41,13 +41,70 @@ JUST_BOOKED_KEEP = 5
 ALTERNATIVES = 8  # free times offered on the form when the chosen one was just taken
 
 
+def _species_asked(request) -> tuple[Species | None, bool]:
+    """The species in ?species=, and whether an unknown one was asked for."""
+    value = request.GET.get("species", "")
+    if not value:
+        return None, False
+    species = Species.objects.filter(is_active=True, pk=value).first() if value.isdigit() else None
+    return species, species is None
+
+
+def _with_species(url: str, species: Species | None) -> str:
+    if species is None:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode({"species": species.pk})
+
+
 def home(request):
-    return page_cache.serve(request, versions=practice_version(), render=lambda: _home(request))
+    return page_cache.serve(
+        request, versions=practice_version(), render=lambda: _home(request), params=("species",)
+    )
 
 
 def _home(request):
-    services = Service.objects.filter(is_active=True, bookable_online=True)
-    return render(request, "online/home.html", {"services": services})
+    species, unknown = _species_asked(request)
+    if unknown:
+        messages.error(request, _("Choose the species from the list."))
+    services = Service.objects.bookable_online().prefetch_related("species_prices")
+    if species is not None:
+        services = services.for_species(species)
+    context = {
+        "services": services,
+        "species_list": Species.objects.filter(is_active=True),
+        "species": species,
+        "species_query": f"?{urlencode({'species': species.pk})}" if species else "",
+        "opening_hours": [
+            {"name": WorkingHours.Weekday(day.weekday).label, "intervals": day.intervals}
+            for day in opening_hours(timezone.localdate())
+        ],
+    }
+    return render(request, "online/home.html", context)
+
+
+def price_list(request):
+    """Every service's price, per species where it differs, and the practice fee: the public price list."""
+    services = Service.objects.filter(is_active=True, price__isnull=False).prefetch_related(
+        "species_prices__species", "species"
+    )
+    return render(
+        request, "online/price_list.html", {"services": services, "practice_fee": settings.PRACTICE_FEE}
+    )
+
+
+def _species_for_service(request, service: Service) -> Species | None:
+    """The species asked for, when the service takes it; otherwise None, with a message saying why."""
+    species, unknown = _species_asked(request)
+    if unknown:
+        messages.error(request, _("Choose the species from the list."))
+    elif species is not None and not service.takes(species):
+        messages.error(
+            request,
+            _("%(service)s is not offered for this species (%(species)s). Please choose another service.")
+            % {"service": service.localized_name, "species": species.localized_name},
+        )
+        return None
+    return species
 
 
 @require_GET
@@ -66,12 +123,13 @@ def slot_picker(request, service_id: int):
         request,
         versions=service_versions(service_id),
         render=lambda: _slot_picker(request, service_id),
-        params=("week", "practitioner"),
+        params=("week", "practitioner", "species"),
     )
 
 
 def _slot_picker(request, service_id: int):
-    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    service = get_object_or_404(Service.objects.bookable_online(), pk=service_id)
+    species = _species_for_service(request, service)
     practitioners = list(bookable_practitioners(service))
     choice = request.GET.get("practitioner", "any")
     chosen = next((p for p in practitioners if str(p.pk) == choice), None)
@@ -82,15 +140,19 @@ def _slot_picker(request, service_id: int):
     week = week_of_slots(service, practitioner_ids=ids, monday=monday)
     who = chosen.pk if chosen else None
     picker = reverse("online:slots", kwargs={"service_id": service.pk})
+    slot_url = url_per_slot("online:details", service_id=service.pk, practitioner=who)
     context = {
         "service": service,
+        "species": species,
         "practitioners": practitioners,
         "chosen": chosen,
         "waitlist_url": reverse("online:waitlist_join", kwargs={"service_id": service.pk}),
         **week_context(
             week,
-            slot_url=url_per_slot("online:details", service_id=service.pk, practitioner=who),
-            week_url=lambda monday: f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}",
+            slot_url=(lambda slot: _with_species(slot_url(slot), species)) if species else slot_url,
+            week_url=lambda monday: _with_species(
+                f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}", species
+            ),
             service=service,
         ),
     }
@@ -159,16 +221,17 @@ def _remember_booked(request, response, appointment: Appointment) -> None:
 @ratelimit.limit_posts("booking")
 def details(request, service_id: int, practitioner: int | None, start):
     """The details form of one chosen time. Its URL alone says what is booked: no hidden state."""
-    service = get_object_or_404(Service, pk=service_id, is_active=True, bookable_online=True)
+    service = get_object_or_404(Service.objects.bookable_online(), pk=service_id)
+    species = _species_for_service(request, service)
     chosen = bookable_practitioners(service).filter(pk=practitioner).first() if practitioner else None
     if practitioner is not None and chosen is None:
         messages.error(
             request, _("That practitioner does not offer this service. Please choose a time below.")
         )
-        return redirect(_picker_url(service, None, start))
+        return redirect(_with_species(_picker_url(service, None, start), species))
 
     if request.method == "POST":
-        form = BookingDetailsForm(request.POST)
+        form = BookingDetailsForm(request.POST, service=service, species=species)
         needs_proof = proof_of_work.required(request)
         proof_of_work.count_attempt(request)
         if form.is_valid():
@@ -196,9 +259,11 @@ def details(request, service_id: int, practitioner: int | None, start):
         ids = [chosen.pk] if chosen else list(bookable_practitioners(service).values_list("pk", flat=True))
         if not _is_offered(service, ids, start):
             messages.error(request, _("That time is not available. Please choose another time."))
-            return redirect(_picker_url(service, practitioner, start))
+            return redirect(_with_species(_picker_url(service, practitioner, start), species))
         form = BookingDetailsForm(
-            initial={**request.session.get(DRAFT_KEY, {}), "request_key": new_request_key()}
+            initial={**request.session.get(DRAFT_KEY, {}), "request_key": new_request_key()},
+            service=service,
+            species=species,
         )
     return _render_details(request, form, service, chosen, start)
 
@@ -214,12 +279,16 @@ def _render_details(
     at_cap: bool = False,
 ):
     change_deadline = service.change_deadline(start)
+    species = _form_species(form)
     context = {
         "service": service,
+        "species": species,
         "practitioner": practitioner,
         "start": start,
         "form": form,
-        "picker_url": _picker_url(service, practitioner and practitioner.pk, start),
+        "picker_url": _with_species(_picker_url(service, practitioner and practitioner.pk, start), species),
+        "change_species_url": reverse("online:home")
+        + (f"?{urlencode({'species': species.pk})}" if species else ""),
         "change_deadline": change_deadline,
         "can_change_online": timezone.now() < change_deadline,
         "alternatives": alternatives,
@@ -231,7 +300,16 @@ def _render_details(
     return render(request, "online/details.html", context, status=status)
 
 
-def _alternatives(service: Service, practitioner: Practitioner | None, start) -> list:
+def _form_species(form: BookingDetailsForm) -> Species | None:
+    """The species the form books for: the one sent, else the one chosen on the start page."""
+    sent = (getattr(form, "cleaned_data", None) or {}).get("species")
+    if sent is not None:
+        return sent
+    field = form.fields["species"]
+    return field.queryset.filter(pk=field.initial).first() if field.initial else None
+
+
+def _alternatives(service: Service, practitioner: Practitioner | None, start, species=None) -> list:
     """Free times from the taken one's day on (a week at most), as rows of submit buttons."""
     ids = (
         [practitioner.pk]
@@ -246,7 +324,9 @@ def _alternatives(service: Service, practitioner: Practitioner | None, start) ->
     slot_url = url_per_slot(
         "online:details", service_id=service.pk, practitioner=practitioner and practitioner.pk
     )
-    return slot_rows(by_day.items(), slot_url=slot_url, service=service)
+    return slot_rows(
+        by_day.items(), slot_url=lambda slot: _with_species(slot_url(slot), species), service=service
+    )
 
 
 def _book(request, form: BookingDetailsForm, service: Service, practitioner: Practitioner | None, start):
@@ -260,6 +340,8 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
             phone=data["phone"],
             email=data["email"],
             message=data["message"],
+            species=data["species"],
+            animal_name=data["animal_name"],
             marketing_consent=data["marketing_consent"],
             sms_opt_in=data["sms_opt_in"],
             language=get_language(),
@@ -272,9 +354,10 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
     except BookingError as error:
         # The form comes back with what was typed and other free times to book with one click;
         # the details also wait in the session for a time chosen from the picker instead.
-        request.session[DRAFT_KEY] = {k: v for k, v in data.items() if k != "request_key"}
+        # The species stays in the URL; a model object does not go into the session.
+        request.session[DRAFT_KEY] = {k: v for k, v in data.items() if k not in {"request_key", "species"}}
         form.add_error(None, error.message)
-        alternatives = _alternatives(service, practitioner, start)
+        alternatives = _alternatives(service, practitioner, start, data["species"])
         return _render_details(
             request, form, service, practitioner, start, status=409, alternatives=alternatives
         )

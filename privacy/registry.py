@@ -141,6 +141,7 @@ class Appointments(Location):
         "bookings.Appointment": {
             "customer",
             "message",
+            "animal_name",
             "manage_token_hash",
             "request_key_hash",
             "cancel_reason",
@@ -151,7 +152,7 @@ class Appointments(Location):
     def find(self, person, found):
         return list(
             Appointment.objects.filter(customer_id__in=person.ids)
-            .select_related("service", "practitioner")
+            .select_related("service", "practitioner", "species")
             .order_by("start", "pk")
         )
 
@@ -166,6 +167,9 @@ class Appointments(Location):
                 "status": str(a.get_status_display()),
                 "booked_by": str(a.get_source_display()),
                 "message": a.message,
+                "species": a.species.localized_name if a.species else "",
+                "animal_name": a.animal_name,
+                "price_at_booking": str(a.price) if a.price is not None else "",
                 "language": a.language,
                 "booked_at": when(a.created_at),
                 "cancelled_at": when(a.cancelled_at),
@@ -477,11 +481,13 @@ REGISTRY: list[Location] = [
 NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
     "bookings.Practitioner": ("*", "staff names and titles the practice publishes"),
     "bookings.Service": ("*", "the practice's services"),
+    "bookings.Species": ("*", "the species the practice treats"),
+    "bookings.SpeciesPrice": ("*", "the practice's prices"),
     "bookings.WorkingHours": ("*", "staff working hours"),
     "bookings.Closure": ("*", "closures; the reason is internal text about staff, not clients"),
     "bookings.Appointment": (
-        {"reference", "status", "source", "language", "cancelled_by"},
-        "codes, no person",
+        {"reference", "status", "source", "language", "cancelled_by", "price_kind", "price_basis"},
+        "codes, no person; the price's basis is the practice's own text",
     ),
     "privacy.ConsentRecord": ({"purpose", "text", "language", "source"}, "the wording shown, codes"),
     "privacy.DataSubjectRequest": (

@@ -196,7 +196,7 @@ def charts(cal: Calendar, tables: dict[str, Table]) -> dict[str, WeekChart | Bar
     cancellations = tables["cancellations"].rows
     per_week = {
         slug: week_chart(weeks, _series(tables[slug], weeks), title=tables[slug].title)
-        for slug in ("by_service", "by_practitioner")
+        for slug in ("by_service", "by_species", "by_practitioner")
     }
     return {
         **per_week,

@@ -2,7 +2,7 @@
 
 Built only from the calendar's non-personal columns (service, practitioner, times, status, source,
 booking time), never from the customer or the client's message, so every figure survives erasure.
-Five queries whatever the size of the calendar (bookings.calendar loads it). Weeks are counted in Python from local dates, so a
+Six queries whatever the size of the calendar (bookings.calendar loads it). Weeks are counted in Python from local dates, so a
 week starts on Monday at local midnight on both sides of a daylight-saving change.
 """
 
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from bookings.availability import Hours, hours_on, merge_intervals
 from bookings.calendar import load_calendar, monday_of
-from bookings.models import Appointment, Practitioner, Service
+from bookings.models import Appointment, Practitioner, Service, Species
 
 DEFAULT_WEEKS = 12  # Monday eleven weeks ago to Sunday of the current week
 EARLIEST_DAY = date(2000, 1, 1)
@@ -38,6 +38,7 @@ VISIT_FIELDS = (
     "source",
     "created_at",
     "cancelled_by",
+    "species_id",
 )
 CANCELLED = Appointment.Status.CANCELLED
 BY_ERASURE = Appointment.CancelledBy.ERASURE
@@ -117,6 +118,7 @@ class Visit(NamedTuple):
     source: str
     booked_on: date
     cancelled_by: str = ""
+    species_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -141,6 +143,7 @@ class Calendar:
     tz: ZoneInfo
     visits: list[Visit]
     services: dict[int, str]  # in display order
+    species: dict[int | None, str]  # in display order; None: not given (staff bookings, older ones)
     practitioners: dict[int, str]  # in display order
     active_practitioners: set[int]
     hours: dict[int, dict[int, list[Hours]]]
@@ -155,7 +158,7 @@ class Calendar:
 
 def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
     """Everything the reports need about the local days given: the calendar (three queries) and
-    the names of services and practitioners (two)."""
+    the names of services, species and practitioners (three)."""
     cal = load_calendar(
         first_day,
         last_day,
@@ -164,7 +167,17 @@ def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
         margin_days=0,
     )
     visits = []
-    for service_id, practitioner_id, start, end, status, source, created_at, cancelled_by in cal.appointments:
+    for (
+        service_id,
+        practitioner_id,
+        start,
+        end,
+        status,
+        source,
+        created_at,
+        cancelled_by,
+        species_id,
+    ) in cal.appointments:
         day = start.astimezone(cal.tz).date()
         if not first_day <= day <= last_day:
             continue  # occupied time reaching into the range from a visit outside it
@@ -180,6 +193,7 @@ def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
                 source=source,
                 booked_on=created_at.astimezone(cal.tz).date(),
                 cancelled_by=cancelled_by,
+                species_id=species_id,
             )
         )
 
@@ -202,6 +216,10 @@ def load_visits(first_day: date, last_day: date, *, now: datetime) -> Calendar:
         services={
             service.pk: service.localized_name
             for service in Service.objects.only("name", "name_sv", "name_en")
+        },
+        species={
+            **{s.pk: s.localized_name for s in Species.objects.only("name", "name_sv", "name_en")},
+            None: _("not given"),
         },
         practitioners=practitioners,
         active_practitioners=active,
@@ -306,6 +324,11 @@ def _per_week_by(cal: Calendar, key: str, names: dict[int, str], slug: str, titl
 def by_service_table(cal: Calendar) -> Table:
     title = _("Appointments per week by service")
     return _per_week_by(cal, "service_id", cal.services, "by_service", title, _("Service"))
+
+
+def by_species_table(cal: Calendar) -> Table:
+    title = _("Appointments per week by species")
+    return _per_week_by(cal, "species_id", cal.species, "by_species", title, _("Species"))
 
 
 def by_practitioner_table(cal: Calendar) -> Table:
@@ -466,6 +489,7 @@ def sources_table(cal: Calendar) -> Table:
 
 TABLES = {
     "by_service": by_service_table,
+    "by_species": by_species_table,
     "by_practitioner": by_practitioner_table,
     "utilisation": utilisation_table,
     "cancellations": cancellations_table,

@@ -2,13 +2,14 @@
 
 import itertools
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bookings.calendar import closed_days
-from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
+from bookings.models import Appointment, Closure, Practitioner, Service, Species, WorkingHours
 from bookings.tokens import hash_token, manage_token
 from customers.models import Customer
 from inuvet import roles
@@ -44,6 +45,7 @@ def make_service(practitioners=(), name: str | None = None, **fields) -> Service
     fields.setdefault("duration", 30)
     fields.setdefault("slot_step", 15)
     fields.setdefault("min_notice", 60)
+    fields.setdefault("price", Decimal("45.00"))  # a service booked online shows its price
     service = Service.objects.create(name=name or f"Service {next(_counter)}", **fields)
     service.practitioners.set(practitioners)
     return service
@@ -91,3 +93,23 @@ def make_staff(username: str, role: str | None):
     if role:
         roles.assign(user, role)
     return user
+
+
+SPECIES_NAMES = {  # as the data migration seeds them (a transactional test's flush removes them)
+    "koira": ("hund", "dog"),
+    "kissa": ("katt", "cat"),
+    "kani": ("kanin", "rabbit"),
+    "jyrsijä": ("gnagare", "rodent"),
+    "lintu": ("fågel", "bird"),
+    "matelija": ("reptil", "reptile"),
+    "muu": ("annan", "other"),
+}
+
+
+def species(name: str) -> Species:
+    """A seeded species by its Finnish name (made again if a flush removed it)."""
+    sv, en = SPECIES_NAMES[name]
+    order = list(SPECIES_NAMES).index(name) * 10 + 10
+    return Species.objects.get_or_create(name=name, defaults={"name_sv": sv, "name_en": en, "order": order})[
+        0
+    ]

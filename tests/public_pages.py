@@ -25,6 +25,7 @@ from tests.factories import (
     make_practitioner,
     make_service,
     next_open_weekday,
+    species,
 )
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistOffer
@@ -38,6 +39,7 @@ NOT_PAGES = {
     "online:manage_consent",
     "privacy:verified_export",
     "online:manage_sms",
+    "online:manage_book_another",
 }
 
 
@@ -70,7 +72,13 @@ def make_practice(day):
     """Two vets, one service; returns (service, aino, mikko)."""
     aino = make_practitioner("Aino Virtanen", title="eläinlääkäri", title_sv="veterinär", title_en="vet")
     mikko = make_practitioner("Mikko Korhonen", title="eläinlääkäri", title_sv="veterinär", title_en="vet")
-    service = make_service([aino, mikko], name="Terveystarkastus", description="Perusteellinen tarkastus.")
+    service = make_service(
+        [aino, mikko],
+        name="Terveystarkastus",
+        description="Perusteellinen tarkastus.",
+        preparation="Tuo rokotustodistus.\nEi ruokaa aamulla.",
+        urgent=True,
+    )
     return service, aino, mikko
 
 
@@ -95,7 +103,13 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         return pages[name][1]
 
     get("start", "online:home", reverse("online:home"))
+    cat = species("kissa")
+    get("start, a species chosen", "online:home", f"{reverse('online:home')}?species={cat.pk}")
+    get("start, an unknown species", "online:home", f"{reverse('online:home')}?species=999999")
+    get("price list", "online:price_list", reverse("online:price_list"))
     picker = reverse("online:slots", args=[service.pk])
+    get("picker, a species chosen", "online:slots", f"{picker}?week={day.isoformat()}&species={cat.pk}")
+    get("details, a species chosen", "online:details", _details(service, at(day, 9)) + f"?species={cat.pk}")
     get("picker", "online:slots", f"{picker}?week={day.isoformat()}")
     get("picker, empty week", "online:slots", f"{picker}?week={(day + timedelta(days=400)).isoformat()}")
     get("picker, one practitioner", "online:slots", f"{picker}?practitioner={aino.pk}&week={day.isoformat()}")
@@ -123,7 +137,12 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
     )
 
     booking = book_appointment(
-        service=service, start=at(day, 11), **client_details(), message="Koira ontuu.\nEtujalka."
+        service=service,
+        start=at(day, 11),
+        **client_details(),
+        message="Koira ontuu.\nEtujalka.",
+        species=species("koira"),
+        animal_name="Musti",
     ).appointment
     get("manage", "online:manage", link(booking))
     get("earlier time", "online:manage_earlier", link(booking, "online:manage_earlier"))

@@ -150,7 +150,7 @@ def test_server_error_page_is_plain_and_trilingual(client, db, settings):
 
     client.raise_request_exception = False
     with mock.patch(
-        "online.views.Service.objects.filter", side_effect=RuntimeError("boom with secret details")
+        "online.views.Service.objects.bookable_online", side_effect=RuntimeError("boom with secret details")
     ):
         response = client.get("/")
     html = response.content.decode()

@@ -51,6 +51,7 @@ def crud(view=frozenset(), add=frozenset(), change=frozenset(), delete=frozenset
 MODELS = {
     "bookings.appointment": crud(view={R, P, D}, add={R}),
     "bookings.service": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
+    "bookings.species": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
     "bookings.practitioner": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
     "bookings.workinghours": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
     "bookings.closure": crud(view=CONFIG["view"], add={A}, change={A}, delete={A}),
@@ -161,6 +162,7 @@ def world(db):
     objects = {
         "bookings.appointment": appointment,
         "bookings.service": service,
+        "bookings.species": apps.get_model("bookings", "Species").objects.create(name="testilaji"),
         "bookings.practitioner": vet,
         # Hours not yet in force: those already in force are ended, never deleted.
         "bookings.workinghours": vet.working_hours.create(

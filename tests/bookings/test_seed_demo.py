@@ -56,3 +56,14 @@ def test_negative_count_is_refused():
     with pytest.raises(CommandError):
         seed("--appointments", "-1")
     assert not Service.objects.exists()
+
+
+def test_seeded_services_have_prices_and_species_and_appointments_an_animal():
+    seed("--appointments", "200", "--seed", "5")
+    assert not Service.objects.filter(price__isnull=True).exists()
+    assert Service.objects.get(name="Hammashoito").species.filter(name="kissa").exists()
+    assert Service.objects.get(name="Sairauskäynti").urgent
+    assert not Appointment.objects.filter(species__isnull=True).exists()
+    assert Appointment.objects.exclude(animal_name="").exists()
+    for appointment in Appointment.objects.select_related("service", "species")[:50]:
+        assert appointment.service.takes(appointment.species) and appointment.price is not None

@@ -31,7 +31,8 @@ def slot_at(page, start: datetime):
 
 def fill_details(page, *, name: str, phone: str, email: str, message: str = "", labels=None) -> None:
     labels = labels or {"name": "Nimi", "phone": "Puhelin", "email": "^Sähköposti", "message": "Viesti"}
-    page.get_by_label(labels["name"]).fill(name)
+    # Anchored: "Eläimen nimi", "Djurets namn" and "Animal's name" are labels too.
+    page.get_by_label(re.compile(r"^\s*" + labels["name"].lstrip("^"))).fill(name)
     page.get_by_label(labels["phone"]).fill(phone)
     page.get_by_role("textbox", name=re.compile(labels["email"])).fill(email)
     if message:

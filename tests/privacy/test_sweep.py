@@ -34,6 +34,7 @@ PHONE_E164 = "+358409871234"
 EMAIL = "zyxwa.sentinel@example.org"
 MESSAGE = "Qwrtz sentinel message about the cat"
 NEW_NAME = "Zyxwa Renamedsson"
+ANIMAL = "Pörrövaxi"  # the animal's name: personal data of the owner's booking
 SENTINELS = [
     "Zyxwa",
     "Sentinelsson",
@@ -42,6 +43,7 @@ SENTINELS = [
     "409871234",  # the phone in every stored spelling: +358409871234, 0409871234, 040 987 1234
     "987 1234",
     "Qwrtz",
+    "Pörrövaxi",
 ]
 
 
@@ -98,6 +100,7 @@ def drive_the_person_through_everything(settings) -> Appointment:
         "phone": PHONE_TYPED,
         "email": EMAIL.upper(),
         "message": MESSAGE,
+        "animal_name": ANIMAL,
         "marketing_consent": "on",
     }
     client.post(taken_path, {**details, "request_key": key})  # slot taken: the draft goes to the session
@@ -195,7 +198,9 @@ def test_every_table_holding_the_person_is_in_the_registry_and_their_export_has_
 def test_after_erasure_no_table_holds_any_trace_of_the_person(settings):
     appointment = drive_the_person_through_everything(settings)
     before = found(dump_every_table())
-    assert {"Zyxwa", "Sentinelsson", "Renamedsson", "zyxwa.sentinel", "409871234", "Qwrtz"} <= set(before)
+    assert {"Zyxwa", "Sentinelsson", "Renamedsson", "zyxwa.sentinel", "409871234", "Qwrtz", ANIMAL} <= set(
+        before
+    )
 
     found_by_the_dpo = list(Customer.objects.filter(email=EMAIL.lower()))
     receipt = erase_person(customers=found_by_the_dpo, reason=ErasureReceipt.Reason.REQUEST)
@@ -203,7 +208,7 @@ def test_after_erasure_no_table_holds_any_trace_of_the_person(settings):
     dump = dump_every_table()
     assert found(dump) == [], [line for line in dump.splitlines() if found(line)][:20]
     appointment.refresh_from_db()
-    assert appointment.customer_id is None and appointment.message == ""
+    assert appointment.customer_id is None and appointment.message == "" and appointment.animal_name == ""
     assert appointment.service.name == "Terveystarkastus" and appointment.start  # statistics remain
     assert receipt.counts["customer_records"] == 1 and not found(str(receipt.counts))
 

@@ -29,7 +29,15 @@ WEEK_1, WEEK_2, LAST_DAY = (
 )  # Epiphany, Tuesday 6 January, is a public holiday
 NOW = at(date(2026, 1, 14), 12)
 RANGE = {"from": "2026-01-05", "to": "2026-01-18"}
-TABLES = ["by_service", "by_practitioner", "utilisation", "cancellations", "lead_time", "sources"]
+TABLES = [
+    "by_service",
+    "by_species",
+    "by_practitioner",
+    "utilisation",
+    "cancellations",
+    "lead_time",
+    "sources",
+]
 HELSINKI = ZoneInfo("Europe/Helsinki")
 _references = itertools.count(1)
 
@@ -252,8 +260,8 @@ def test_the_page_shows_charts_and_tables_with_the_same_figures(en_client, recep
     en_client.force_login(reception)
     page = en_client.get(page_url(), RANGE).content.decode()
     content = page[page.index('id="content-main"') :]
-    assert content.count('role="img"') == 6 and content.count("<title id=") == 6
-    assert content.count("<caption>") == 6 and 'scope="col"' in content and 'scope="row"' in content
+    assert content.count('role="img"') == 7 and content.count("<title id=") == 7
+    assert content.count("<caption>") == 7 and 'scope="col"' in content and 'scope="row"' in content
     with translation.override("en"):
         monday = formats.date_format(WEEK_1, "SHORT_DATE_FORMAT")
     assert f'<th scope="row">{monday}</th><td>Aino Virtanen</td><td class="num">1650</td>' in content
@@ -365,9 +373,9 @@ def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_get_an_apostrophe(cl
 
 # Queries and personal data ---------------------------------------------------------------------
 
-# Session, user, two for permissions and the five of the reports (the session's first save is
+# Session, user, two for permissions and the six of the reports (the session's first save is
 # done by a page opened before counting).
-REPORT_QUERIES = 9
+REPORT_QUERIES = 10
 
 
 def bulk_calendar(count: int):

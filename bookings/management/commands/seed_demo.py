@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.calendar import closed_days, local_tz
-from bookings.models import Appointment, Closure, Practitioner, Service, WorkingHours
+from bookings.models import Appointment, Closure, Practitioner, Service, Species, SpeciesPrice, WorkingHours
 from bookings.references import ALPHABET, LENGTH
 from customers.models import Customer
 from inuvet import roles
@@ -76,6 +76,40 @@ SERVICES = [
         15,
     ),
 ]
+# Per service: price (euros, VAT incl.), its kind and basis (fi, sv, en), the species it is for
+# (Finnish names; empty: all), prices per species, preparation (fi, sv, en), urgent.
+PRICING = {
+    "Terveystarkastus": ("59.00", "fixed", ("", "", ""), [], {"kissa": "55.00"}),
+    "Rokotus": ("45.00", "fixed", ("", "", ""), ["koira", "kissa", "kani"], {"kani": "39.00"}),
+    "Hammashoito": ("180.00", "from", ("", "", ""), ["koira", "kissa"], {}),
+    "Sairauskäynti": (
+        "25.00",
+        "basis",
+        ("per alkava 15 min", "per påbörjad 15 min", "per started 15 min"),
+        [],
+        {},
+    ),
+    "Kynsienleikkaus": ("25.00", "fixed", ("", "", ""), ["koira", "kissa", "kani", "jyrsijä", "lintu"], {}),
+}
+PREPARATION = {
+    "Terveystarkastus": (
+        "Tuo mukaan rokotustodistus tai passi ja lista lääkkeistä.",
+        "Ta med vaccinationsintyget eller passet och en lista över mediciner.",
+        "Bring the vaccination certificate or passport and a list of medicines.",
+    ),
+    "Hammashoito": (
+        "Ei ruokaa 12 tuntiin ennen käyntiä; vettä saa juoda.",
+        "Ingen mat 12 timmar före besöket; vatten går bra.",
+        "No food for 12 hours before the visit; water is fine.",
+    ),
+    "Rokotus": (
+        "Tuo rokotustodistus tai lemmikkipassi.",
+        "Ta med vaccinationsintyget eller djurpasset.",
+        "Bring the vaccination certificate or pet passport.",
+    ),
+}
+ANIMAL_NAMES = ["Musti", "Mirri", "Rekku", "Nala", "Luna", "Onni", "Pörri", "Viiru", "Hertta", "Nuppu", ""]
+
 VET = ("eläinlääkäri", "veterinär", "veterinarian")
 NURSE = ("eläinhoitaja", "djurskötare", "veterinary nurse")
 PRACTITIONERS = [
@@ -194,7 +228,9 @@ class Command(BaseCommand):
                 buffer_after=after,
                 slot_step=step,
                 order=order,
+                **self.pricing(name),
             )
+            self.species_and_prices(service, name)
             vets = [p for p in practitioners if p.title == VET[0]]
             service.practitioners.set(practitioners if name in NURSE_SERVICES else vets)
         tz = local_tz()
@@ -214,6 +250,33 @@ class Command(BaseCommand):
         )
         return True
 
+    @staticmethod
+    def pricing(name: str) -> dict:
+        price, kind, basis, _species, _prices = PRICING[name]
+        preparation = PREPARATION.get(name, ("", "", ""))
+        return {
+            "price": price,
+            "price_kind": kind,
+            "price_basis": basis[0],
+            "price_basis_sv": basis[1],
+            "price_basis_en": basis[2],
+            "preparation": preparation[0],
+            "preparation_sv": preparation[1],
+            "preparation_en": preparation[2],
+            "urgent": name == "Sairauskäynti",
+        }
+
+    @staticmethod
+    def species_and_prices(service: Service, name: str) -> None:
+        _price, _kind, _basis, species, prices = PRICING[name]
+        by_name = {s.name: s for s in Species.objects.all()}
+        service.species.set([by_name[n] for n in species if n in by_name])
+        SpeciesPrice.objects.bulk_create(
+            SpeciesPrice(service=service, species=by_name[n], price=p)
+            for n, p in prices.items()
+            if n in by_name
+        )
+
     def create_appointments(self, count: int, rng: random.Random) -> int:
         """`count` random appointments that never overlap, bulk-inserted.
 
@@ -223,7 +286,7 @@ class Command(BaseCommand):
         tz = local_tz()
         now = timezone.now()
         today = timezone.localdate()
-        services = list(Service.objects.prefetch_related("practitioners"))
+        services = list(Service.objects.prefetch_related("practitioners", "species", "species_prices"))
         practitioners = list(Practitioner.objects.prefetch_related("working_hours"))
         customers = self.create_customers(max(50, count // 4), rng)
         references = set(Appointment.objects.values_list("reference", flat=True))
@@ -309,7 +372,13 @@ class Command(BaseCommand):
                 [Appointment.Status.CONFIRMED, Appointment.Status.CANCELLED], weights=[92, 8]
             )[0]
         created = min(now, start - timedelta(hours=rng.randint(2, 24 * 30)))
+        species = self.species_of(service, rng)
         return Appointment(
+            species=species,
+            animal_name=rng.choice(ANIMAL_NAMES),
+            price=service.price_for(species),
+            price_kind=service.price_kind,
+            price_basis=service.price_basis if service.price_kind == Service.PriceKind.BASIS else "",
             reference=reference,
             service=service,
             practitioner=practitioner,
@@ -324,6 +393,16 @@ class Command(BaseCommand):
             created_at=created,
             cancelled_at=created + (start - created) / 2 if status == Appointment.Status.CANCELLED else None,
         )
+
+    def species_of(self, service, rng: random.Random):
+        """A species the service takes, the common ones more often (loaded once per service)."""
+        cache = self.__dict__.setdefault("_species_cache", {})
+        if service.pk not in cache:
+            named = list(service.species.all()) or list(Species.objects.filter(is_active=True))
+            cache[service.pk] = named
+        choices = cache[service.pk]
+        weights = [8 if s.name in {"koira", "kissa"} else 1 for s in choices]
+        return rng.choices(choices, weights=weights)[0] if choices else None
 
     def create_customers(self, count: int, rng: random.Random) -> list[Customer]:
         existing = list(Customer.objects.all()[:count])
