@@ -97,6 +97,7 @@ OTHER = {
     "otp_verify": STAFF,
     "app_list": {R, P, D, A},  # for app "bookings": everyone sees some of it
     "calendar": {R, P, A},
+    "calendar_print": {R, P, A},  # the printable day list
     "calendar_book": {R},
     "reports": {R, A},
     "reports_csv": {R, A},
