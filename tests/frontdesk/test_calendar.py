@@ -178,7 +178,9 @@ def test_quick_actions_in_the_panel_go_through_the_rules_and_come_back(desk, vet
     assert response.status_code == 302 and response["Location"] == here
     past.refresh_from_db()
     assert past.status == "arrived"
-    # The rules still decide: a future appointment cannot be completed yet, whatever is posted.
+    # A visit days ahead offers no status yet; and the rules still decide whatever is posted.
+    ahead = desk.get(CALENDAR, {"date": open_day.isoformat()}).content.decode()
+    assert reverse("admin:bookings_appointment_status", args=[future.pk]) not in ahead
     response = desk.post(
         reverse("admin:bookings_appointment_status", args=[future.pk]), {"status": "completed", "next": here}
     )
