@@ -160,6 +160,10 @@ def calendar(request):
             "chosen": view.practitioner,
             "own": own,
             "now_line": _now_line(grid, days, now) if grid else None,
+            # Drag to move (static/js/calendar-drag.js): the day view, for those who may move.
+            "drag": {"last_hour": grid.first_hour + grid.rows // 4}
+            if grid is not None and view.kind == "day" and request.user.has_perm("bookings.reschedule_appointment")
+            else None,
             "can_book": request.user.has_perm("bookings.add_appointment"),
             "can_set_status": request.user.has_perm("bookings.change_appointment"),
             "can_reschedule": request.user.has_perm("bookings.reschedule_appointment"),

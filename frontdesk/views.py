@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -113,6 +114,24 @@ def cancel(request, pk: int):
     return TemplateResponse(request, "admin/bookings/appointment/cancel.html", context)
 
 
+def _moved_json(appointment: Appointment, message: str, status: int = 200) -> JsonResponse:
+    """Where the appointment is now, as the server has it, and what happened."""
+    return JsonResponse(
+        {
+            "ok": status == 200,
+            "message": message,
+            "id": appointment.pk,
+            "start": appointment.start.isoformat(),
+            "end": appointment.end.isoformat(),
+            "practitioner": appointment.practitioner_id,
+            # The practice's wall clock, as the calendar's drag shows times.
+            "local_start": timezone.localtime(appointment.start).strftime("%Y-%m-%dT%H:%M:%S"),
+            "local_end": timezone.localtime(appointment.end).strftime("%Y-%m-%dT%H:%M:%S"),
+        },
+        status=status,
+    )
+
+
 def move(request, pk: int):
     require_permission(request, "bookings.reschedule_appointment")
     appointment = get_object_or_404(
@@ -137,9 +156,10 @@ def move(request, pk: int):
         },
     )
     refusal = None
+    wants_json = request.headers.get("Accept") == "application/json"  # the calendar's drag
     if data is not None and form.is_valid():
         try:
-            move_appointment(
+            moved = move_appointment(
                 appointment=appointment,
                 start=form.start(),
                 practitioner=form.cleaned_data["practitioner"],
@@ -153,8 +173,19 @@ def move(request, pk: int):
             refusal = error
         else:
             told = _told(appointment, form.cleaned_data["notify"], form.cleaned_data["sms"])
+            if wants_json:
+                return _moved_json(moved, _("The appointment is moved.") + " " + told)
             messages.success(request, _("The appointment is moved.") + " " + told)
             return _appointment_page(appointment, request)
+    if wants_json and data is not None:
+        # Refused: the calendar puts the block back where the server has it, and says why.
+        errors = [str(e) for e in form.non_field_errors()] + [
+            str(e) for name, field_errors in form.errors.items() if name != "__all__" for e in field_errors
+        ]
+        appointment.refresh_from_db()
+        return _moved_json(
+            appointment, " ".join(errors) or _("The appointment could not be moved."), status=409
+        )
     context = {
         **admin.site.each_context(request),
         "title": _("Move appointment %(reference)s") % {"reference": appointment.display_reference},

@@ -16,7 +16,15 @@ from bookings.models import Appointment, WorkingHours
 from inuvet import roles
 from tests.e2e.conftest import DESKTOP, OUTPUT
 from tests.e2e.test_staff_flow import sign_in, words
-from tests.factories import make_appointment, make_customer, make_practitioner, make_service, make_staff
+from tests.factories import (
+    at,
+    make_appointment,
+    make_customer,
+    make_practitioner,
+    make_service,
+    make_staff,
+    next_open_weekday,
+)
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed").expect
 pytestmark = [
@@ -105,3 +113,54 @@ def test_a_practitioner_lands_on_their_own_day(page, shot, axe_check, today_prac
     shot("calendar-05-own-day")
     axe_check("practitioner's own day")
     assert WorkingHours.objects.filter(practitioner=vet).exists()
+
+
+def test_reception_drags_a_visit_to_a_free_time_and_a_taken_time_is_refused(page, shot, axe_check):
+    vet = make_practitioner("Aino Virtanen")
+    checkup = make_service([vet], name="Terveystarkastus", duration=30)
+    day = next_open_weekday()
+    visit = make_appointment(checkup, vet, at(day, 9), customer=make_customer(name="Raahattava Asiakas"))
+    make_appointment(checkup, vet, at(day, 10), customer=make_customer(name="Varattu Aika"))
+    make_staff("reception", roles.RECEPTION)
+    blocked = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    sign_in(page, "reception")
+    page.goto(f"/admin/calendar/?date={day.isoformat()}")
+    event = page.locator(".ec-event", has_text="Raahattava Asiakas")
+    expect(event).to_be_visible()
+    expect(page.locator(".cal-grid")).to_be_hidden()  # the calendar took the grid's place
+    shot("calendar-06-drag")
+    axe_check("calendar with drag")
+
+    def top() -> float:
+        return event.bounding_box()["y"] - page.locator(".cal-drag").bounding_box()["y"]
+
+    def drag(slots: int) -> None:
+        page.mouse.move(5, 5)
+        page.wait_for_timeout(300)
+        box = event.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + 6
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x, y + 10, steps=3)
+        page.mouse.move(x, y + 24 * slots, steps=10)
+        page.mouse.up()
+
+    drag(2)  # 9.00 → 9.30, free
+    expect(page.locator(".cal-drag-status")).not_to_have_text(re.compile(r"^$|…"))
+    visit.refresh_from_db()
+    assert timezone.localtime(visit.start).time() == time(9, 30), page.locator(
+        ".cal-drag-status"
+    ).text_content()
+    before = top()
+
+    drag(2)  # 9.30 → 10.00, taken: refused, the block goes back
+    expect(page.locator(".cal-drag-status.refused")).to_be_visible()
+    shot("calendar-07-drag-refused")
+    visit.refresh_from_db()
+    assert timezone.localtime(visit.start).time() == time(9, 30)
+    assert abs(top() - before) < 2
+    assert not blocked, blocked
