@@ -94,6 +94,13 @@ def _now_line(grid, days: list[date], now: datetime):
     return {"first": columns[0], "last": columns[-1] + 1, "row": row, "minute": minute, "time": local}
 
 
+def _utc_offset(day: date) -> str:
+    """The practice's offset from UTC at noon of the day ("+02:00"), for the drag calendar's clock."""
+    offset = timezone.localtime(timezone.now()).tzinfo.utcoffset(datetime.combine(day, time(12)))
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def calendar(request):
     """The calendar: a day of everyone side by side (or of one practitioner), a week of one
     practitioner, or a compact week of everyone."""
@@ -142,6 +149,9 @@ def calendar(request):
     step = timedelta(days=7 if view.kind == "week" else 1)
     extra = {"service": service.pk} if service else {}
     own = next((p for p in practitioners if p.user_id == request.user.pk), None)
+    may_drag = (
+        grid is not None and view.kind == "day" and request.user.has_perm("bookings.reschedule_appointment")
+    )
     return TemplateResponse(
         request,
         "frontdesk/calendar.html",
@@ -161,9 +171,11 @@ def calendar(request):
             "own": own,
             "now_line": _now_line(grid, days, now) if grid else None,
             # Drag to move (static/js/calendar-drag.js): the day view, for those who may move.
-            "drag": {"last_hour": grid.first_hour + grid.rows // 4}
-            if grid is not None and view.kind == "day" and request.user.has_perm("bookings.reschedule_appointment")
+            "drag": {"last_hour": grid.first_hour + grid.rows // 4, "offset": _utc_offset(view.day)}
+            if may_drag and request.GET.get("drag") == "on"
             else None,
+            "drag_url": view.query(drag="on", **extra) if may_drag else "",
+            "grid_url": view.query(**extra),
             "can_book": request.user.has_perm("bookings.add_appointment"),
             "can_set_status": request.user.has_perm("bookings.change_appointment"),
             "can_reschedule": request.user.has_perm("bookings.reschedule_appointment"),

@@ -57,6 +57,45 @@
     extendedProps: { move: block.dataset.move },
   }));
 
+  // Outside working hours and closures, from the grid's cells, as the calendar's background.
+  const firstHour = Number(settings.dataset.firstHour);
+  const practitionerOf = new Map();
+  grid.querySelectorAll(".cal-head[data-practitioner]").forEach((head) => {
+    practitionerOf.set(head.className.match(/\bc-(\d+)/)[1], head.dataset.practitioner);
+  });
+  const clockAt = (row) => {
+    const minutes = firstHour * 60 + (row - 2) * 15;
+    return `${settings.dataset.date}T${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}:00`;
+  };
+  const background = [];
+  function shade(element, rows, colour) {
+    const column = element.className.match(/\bc-(\d+)/);
+    const row = element.className.match(/\brs-(\d+)/);
+    if (!column || !row || !practitionerOf.has(column[1])) return;
+    const first = Number(row[1]);
+    const last = Math.min(first + rows, first + 96);
+    const previous = background[background.length - 1];
+    if (previous && previous.col === column[1] && previous.last === first && previous.backgroundColor === colour) {
+      previous.last = last;
+      previous.end = clockAt(last);
+      return;
+    }
+    background.push({
+      col: column[1],
+      last,
+      resourceIds: [practitionerOf.get(column[1])],
+      start: clockAt(first),
+      end: clockAt(last),
+      display: "background",
+      backgroundColor: colour,
+    });
+  }
+  grid.querySelectorAll(".cal-cell.closed").forEach((cell) => shade(cell, 1, "#e2e2e2"));
+  grid.querySelectorAll(".cal-closure").forEach((closure) => {
+    const span = closure.className.match(/\bsp-(\d+)/);
+    shade(closure, span ? Number(span[1]) : 1, "#c4c4c4");
+  });
+
   const status = document.createElement("p");
   status.className = "cal-drag-status";
   status.setAttribute("role", "status");
@@ -135,10 +174,10 @@
   calendar = EventCalendar.create(host, {
     view: "resourceTimeGridDay",
     date: settings.dataset.date,
-    timeZone: "UTC",
+    timeZone: settings.dataset.offset || "UTC",
     locale: document.documentElement.lang || "fi",
     resources,
-    events,
+    events: events.concat(background),
     headerToolbar: { start: "", center: "", end: "" },
     allDaySlot: false,
     slotDuration: "00:15",
@@ -149,7 +188,7 @@
     height: "auto",
     editable: true,
     eventDurationEditable: false,
-    nowIndicator: false,
+    nowIndicator: true,
     eventDrop: move,
     eventClick: (info) => {
       window.location.hash = `appt-${info.event.id}`;

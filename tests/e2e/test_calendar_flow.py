@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, WorkingHours
 from inuvet import roles
-from tests.e2e.conftest import DESKTOP, OUTPUT
+from tests.e2e.conftest import DESKTOP, OUTPUT, screenshots
 from tests.e2e.test_staff_flow import sign_in, words
 from tests.factories import (
     at,
@@ -40,6 +40,16 @@ def viewport():
 
 
 @pytest.fixture
+def no_js_page(browser, live_server):
+    """A desktop browser with JavaScript off: the server's grid, its panels and forms do everything."""
+    context = browser.new_context(
+        viewport=DESKTOP, locale="fi-FI", base_url=live_server.url, java_script_enabled=False
+    )
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def today_practice():
     """Two vets working all day today, a visit of a named client that starts in a few minutes."""
     all_day = {day: [(time(0), time(23, 45))] for day in range(7)}
@@ -55,7 +65,9 @@ def today_practice():
     return vet, other, checkup, visit
 
 
-def test_reception_sees_who_is_coming_marks_arrived_and_prints_the_day(page, shot, axe_check, today_practice):
+def test_reception_sees_who_is_coming_marks_arrived_and_prints_the_day(no_js_page, today_practice):
+    """Without JavaScript (the grid as the server renders it); the drag test below has it on."""
+    page = no_js_page
     vet, other, _checkup, visit = today_practice
     make_staff("reception", roles.RECEPTION)
     sign_in(page, "reception")
@@ -64,8 +76,7 @@ def test_reception_sees_who_is_coming_marks_arrived_and_prints_the_day(page, sho
     expect(block).to_contain_text("Seija Seppälä")
     expect(block).to_contain_text("Terveystarkastus")
     expect(page.get_by_text("Mikko Korhonen").first).to_be_visible()
-    shot("calendar-01-day")
-    axe_check("calendar day")
+    screenshots(page, "calendar-01-day")
 
     block.focus()  # the phone and message show on focus
     expect(block.locator(".cal-more")).to_contain_text("+358401112233")
@@ -73,8 +84,7 @@ def test_reception_sees_who_is_coming_marks_arrived_and_prints_the_day(page, sho
     panel = page.locator(f"#appt-{visit.pk}")
     expect(panel).to_be_visible()
     expect(panel).to_contain_text("Musti ontuu vasenta takajalkaa")
-    shot("calendar-02-panel")
-    axe_check("calendar panel")
+    screenshots(page, "calendar-02-panel")
     panel.get_by_role("button", name=re.compile("^(Saapunut|Arrived)$")).click()
     expect(page.locator(f"a.cal-appt[data-appointment='{visit.pk}']")).to_have_class(
         re.compile("status-arrived")
@@ -84,13 +94,11 @@ def test_reception_sees_who_is_coming_marks_arrived_and_prints_the_day(page, sho
 
     page.get_by_role("link", name=words("Viikko: kaikki", "Week: everyone")).click()
     expect(page.locator("table.cal-week")).to_contain_text("Seija Seppälä")
-    shot("calendar-03-week")
-    axe_check("calendar week of everyone")
+    screenshots(page, "calendar-03-week")
 
     page.get_by_role("link", name=words("Tulosta päivälista", "Print the day list")).click()
     expect(page.get_by_role("heading", name="Aino Virtanen")).to_be_visible()
     expect(page.locator("main")).to_contain_text("+358401112233")
-    axe_check("day list")
     page.emulate_media(media="print")
     expect(page.locator("nav")).to_be_hidden()
     page.pdf(path=str(OUTPUT / "calendar-04-day-list.pdf"), format="A4")
@@ -129,6 +137,7 @@ def test_reception_drags_a_visit_to_a_free_time_and_a_taken_time_is_refused(page
     )
     sign_in(page, "reception")
     page.goto(f"/admin/calendar/?date={day.isoformat()}")
+    page.get_by_role("link", name=words("Siirrä vetämällä", "Drag to move")).click()
     event = page.locator(".ec-event", has_text="Raahattava Asiakas")
     expect(event).to_be_visible()
     expect(page.locator(".cal-grid")).to_be_hidden()  # the calendar took the grid's place
@@ -164,3 +173,27 @@ def test_reception_drags_a_visit_to_a_free_time_and_a_taken_time_is_refused(page
     assert timezone.localtime(visit.start).time() == time(9, 30)
     assert abs(top() - before) < 2
     assert not blocked, blocked
+
+
+def test_calendar_pages_have_no_serious_accessibility_violations(page, axe_check, today_practice):
+    """With JavaScript on: the drag calendar, an appointment's panel, the week of everyone, the
+    compact and one-practitioner weeks, the day list and the feed page."""
+    vet, _other, _checkup, visit = today_practice
+    make_staff("reception", roles.RECEPTION)
+    sign_in(page, "reception")
+    page.goto("/admin/calendar/?drag=on")
+    event = page.locator(".ec-event", has_text="Seija Seppälä")
+    expect(event).to_be_visible()
+    axe_check("day with drag")
+    event.click()  # opens the server's panel of the appointment
+    expect(page.locator(f"#appt-{visit.pk}")).to_be_visible()
+    axe_check("panel over the drag calendar")
+    for url, name in (
+        ("/admin/calendar/", "day grid"),
+        ("/admin/calendar/?view=week&practitioner=all", "week of everyone"),
+        (f"/admin/calendar/?view=week&practitioner={vet.pk}", "week of one"),
+        ("/admin/calendar/print/?practitioner=all", "day list"),
+        ("/admin/calendar/feed/", "feed page"),
+    ):
+        page.goto(url)
+        axe_check(name)
