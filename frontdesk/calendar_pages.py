@@ -185,6 +185,7 @@ def calendar(request):
             "next_url": view.query(date=(view.day + step).isoformat(), **extra),
             "today_url": view.query(date=timezone.localdate().isoformat(), **extra),
             "view_urls": _view_urls(view, practitioners, own, extra),
+            "day_urls": [(d, view.query(view="day", date=d.isoformat(), **extra)) for d in days],
             "print_url": reverse("admin:calendar_print")
             + "?"
             + urlencode(

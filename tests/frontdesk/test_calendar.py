@@ -125,6 +125,9 @@ def test_week_of_everyone_is_compact_and_shows_each_practitioner(desk, vet, chec
     html = page.content.decode()
     assert page.context["week"] is not None and [p for p, _cells in page.context["week"]] == [vet, other]
     assert "Weekly Visitor" in html and 'class="cal-week"' in html
+    assert (
+        f"?view=day&amp;practitioner=all&amp;date={open_day.isoformat()}" in html
+    )  # a day opens from the week
 
 
 def test_week_view_of_one_practitioner_marks_holidays(desk, vet, checkup):
