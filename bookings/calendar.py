@@ -137,12 +137,14 @@ def load_calendar(
     appointments=None,
     exclude_appointment: Appointment | None = None,
     margin_days: int = 1,
+    related: tuple[str, ...] | None = None,
 ) -> CalendarData:
     """The calendar of these practitioners (None: all) for the local days given, in three queries.
 
     Appointments are those whose occupied time meets the days (plus `margin_days` on each side,
     which covers buffers and intervals crossing midnight), from `appointments` (default: the
-    active ones), as named rows of `appointment_fields`. The windows are indexed range scans.
+    active ones), as named rows of `appointment_fields`, or, given `related`, as model instances
+    with those relations joined (the staff calendar's blocks). The windows are indexed range scans.
     """
     tz = local_tz()
     window_start = datetime.combine(first_day - timedelta(days=margin_days), time(0), tzinfo=tz)
@@ -177,10 +179,11 @@ def load_calendar(
     queryset = (appointments if appointments is not None else Appointment.objects.active()).filter(mine)
     if exclude_appointment is not None:
         queryset = queryset.exclude(pk=exclude_appointment.pk)
+    queryset = queryset.overlapping(window_start, window_end).order_by("start", "pk")
     rows = list(
-        queryset.overlapping(window_start, window_end)
-        .order_by("start", "pk")
-        .values_list(*appointment_fields, named=True)
+        queryset.select_related(*related)
+        if related is not None
+        else queryset.values_list(*appointment_fields, named=True)
     )
     return CalendarData(
         first_day=first_day,

@@ -83,7 +83,7 @@ class StaffSite(admin.AdminSite):
         raise Http404
 
     def get_urls(self):
-        from frontdesk import booking, schedule
+        from frontdesk import booking, calendar_pages, feed, schedule
         from frontdesk import views as desk
         from inuvet import two_factor
         from privacy import staff as dpo
@@ -92,7 +92,9 @@ class StaffSite(admin.AdminSite):
         pages = [
             ("2fa/", two_factor.setup, "otp_setup"),
             ("2fa/verify/", two_factor.verify, "otp_verify"),
-            ("calendar/", desk.calendar, "calendar"),
+            ("calendar/", calendar_pages.calendar, "calendar"),
+            ("calendar/print/", calendar_pages.day_list, "calendar_print"),
+            ("calendar/feed/", feed.feed_page, "calendar_feed_page"),
             ("calendar/book/", booking.book, "calendar_book"),
             ("calendar/affected/", schedule.affected, "calendar_affected"),
             ("bookings/appointment/<int:pk>/status/", desk.set_status, "bookings_appointment_status"),

@@ -1,115 +1,44 @@
-"""The front desk's pages in the staff site: the calendar and the actions on an appointment (status,
-move, cancel), all through the booking services. The booking form is frontdesk/booking.py, the
+"""The actions on an appointment in the staff site (status, move, cancel), all through the booking
+services. The calendar is frontdesk/calendar_pages.py, the booking form frontdesk/booking.py, the
 appointments a schedule change affects frontdesk/schedule.py."""
 
-from datetime import date, datetime, timedelta
-from urllib.parse import urlencode
+from datetime import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.calendar import load_calendar, monday_of
 from bookings.errors import BookingError, OutsideRules, StaffSlotTaken
-from bookings.models import Appointment, Practitioner, Service
+from bookings.models import Appointment
 from bookings.services import cancel_appointment, move_appointment, set_appointment_status
 from customers.contact import can_receive_sms
 from frontdesk.forms import CANCEL_REASONS, OVERRIDE_REASONS, CancelForm, MoveForm
-from frontdesk.grid import build_grid
 from inuvet.audit import require_permission
-
-# What a block of the calendar shows of an appointment.
-GRID_FIELDS = ("pk", "reference", "practitioner_id", "start", "end", "status", "service__name")
-
-
-def _parse_day(value: str | None) -> date:
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
-    return day if 2000 <= day.year <= 2100 else timezone.localdate()
-
-
-def calendar(request):
-    """A day of every practitioner side by side, or a week of one practitioner."""
-    require_permission(request, "bookings.view_calendar")
-    day = _parse_day(request.GET.get("date"))
-    practitioners = list(Practitioner.objects.filter(is_active=True))
-    week_view = request.GET.get("view") == "week" and practitioners
-    if week_view:
-        chosen = next(
-            (p for p in practitioners if str(p.pk) == request.GET.get("practitioner")), practitioners[0]
-        )
-        days = [monday_of(day) + timedelta(days=n) for n in range(7)]
-        columns = [(d, chosen) for d in days]
-        shown = [chosen]
-    else:
-        chosen = None
-        days = [day]
-        columns = [(day, p) for p in practitioners]
-        shown = practitioners
-    cal = load_calendar(
-        days[0],
-        days[-1],
-        practitioner_ids=[p.pk for p in shown],
-        appointment_fields=GRID_FIELDS,
-        margin_days=0,
-    )
-    grid = build_grid(
-        columns=columns,
-        hours=cal.hours,
-        closures=cal.closures,
-        appointments=cal.appointments,
-        holidays=cal.holidays,
-        tz=cal.tz,
-    )
-
-    services = list(Service.objects.filter(is_active=True))
-    service = next((s for s in services if str(s.pk) == request.GET.get("service")), None)
-    step = timedelta(days=7 if week_view else 1)
-    base = {"view": "week", "practitioner": chosen.pk} if week_view else {}
-    if service is not None:
-        base["service"] = service.pk
-    return TemplateResponse(
-        request,
-        "frontdesk/calendar.html",
-        {
-            **admin.site.each_context(request),
-            "title": _("Calendar"),
-            "grid": grid,
-            "week_view": bool(week_view),
-            "day": day,
-            "days": days,
-            "practitioners": practitioners,
-            "chosen": chosen,
-            "can_book": request.user.has_perm("bookings.add_appointment"),
-            "previous_url": "?" + urlencode({**base, "date": day - step}),
-            "next_url": "?" + urlencode({**base, "date": day + step}),
-            "today_url": "?" + urlencode(base),
-            "day_view_url": "?" + urlencode({"date": day, **({"service": service.pk} if service else {})}),
-            "week_urls": [
-                (p, "?" + urlencode({**base, "view": "week", "practitioner": p.pk, "date": day}))
-                for p in practitioners
-            ],
-            "book_url": reverse("admin:calendar_book"),
-            # The service a click on a free cell books (and walk-in now rounds to its slot step).
-            "services": services,
-            "service": service,
-            "cell_query": f"&service={service.pk}" if service else "",
-        },
-    )
-
 
 # Actions on one appointment (buttons on its admin page) ---------------------------------------------
 
 
-def _appointment_page(appointment: Appointment):
+def _appointment_page(appointment: Appointment, request=None):
+    """Back to the appointment's page, or to the calendar page the action came from (`next`)."""
+    back = (request.POST.get("next") or request.GET.get("next") or "") if request is not None else ""
+    if back.startswith(reverse("admin:calendar")) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+
+
+def back_to(request) -> str:
+    """The calendar page an action came from, for the forms of its confirm steps ("" if none)."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    return back if back.startswith(reverse("admin:calendar")) else ""
 
 
 def _told(appointment: Appointment, notify: bool = True, sms: bool = False) -> str:
@@ -143,7 +72,7 @@ def set_status(request, pk: int):
         messages.error(request, error.message)
     else:
         messages.success(request, _("Status updated."))
-    return _appointment_page(appointment)
+    return _appointment_page(appointment, request)
 
 
 def cancel(request, pk: int):
@@ -165,13 +94,13 @@ def cancel(request, pk: int):
             )
         except BookingError as error:
             messages.error(request, error.message)
-            return _appointment_page(appointment)
+            return _appointment_page(appointment, request)
         except ValidationError as error:
             form.add_error("reason", error)
         else:
             told = _told(appointment, form.cleaned_data["notify"], form.cleaned_data["sms"])
             messages.success(request, _("The appointment is cancelled.") + " " + told)
-            return _appointment_page(appointment)
+            return _appointment_page(appointment, request)
     context = {
         **admin.site.each_context(request),
         "title": _("Cancel appointment %(reference)s?") % {"reference": appointment.display_reference},
@@ -180,8 +109,27 @@ def cancel(request, pk: int):
         "form": form,
         "reasons": CANCEL_REASONS,
         "opts": Appointment._meta,
+        "next": back_to(request),
     }
     return TemplateResponse(request, "admin/bookings/appointment/cancel.html", context)
+
+
+def _moved_json(appointment: Appointment, message: str, status: int = 200) -> JsonResponse:
+    """Where the appointment is now, as the server has it, and what happened."""
+    return JsonResponse(
+        {
+            "ok": status == 200,
+            "message": message,
+            "id": appointment.pk,
+            "start": appointment.start.isoformat(),
+            "end": appointment.end.isoformat(),
+            "practitioner": appointment.practitioner_id,
+            # The practice's wall clock, as the calendar's drag shows times.
+            "local_start": timezone.localtime(appointment.start).strftime("%Y-%m-%dT%H:%M:%S"),
+            "local_end": timezone.localtime(appointment.end).strftime("%Y-%m-%dT%H:%M:%S"),
+        },
+        status=status,
+    )
 
 
 def move(request, pk: int):
@@ -208,9 +156,10 @@ def move(request, pk: int):
         },
     )
     refusal = None
+    wants_json = request.headers.get("Accept") == "application/json"  # the calendar's drag
     if data is not None and form.is_valid():
         try:
-            move_appointment(
+            moved = move_appointment(
                 appointment=appointment,
                 start=form.start(),
                 practitioner=form.cleaned_data["practitioner"],
@@ -224,8 +173,19 @@ def move(request, pk: int):
             refusal = error
         else:
             told = _told(appointment, form.cleaned_data["notify"], form.cleaned_data["sms"])
+            if wants_json:
+                return _moved_json(moved, _("The appointment is moved.") + " " + told)
             messages.success(request, _("The appointment is moved.") + " " + told)
-            return _appointment_page(appointment)
+            return _appointment_page(appointment, request)
+    if wants_json and data is not None:
+        # Refused: the calendar puts the block back where the server has it, and says why.
+        errors = [str(e) for e in form.non_field_errors()] + [
+            str(e) for name, field_errors in form.errors.items() if name != "__all__" for e in field_errors
+        ]
+        appointment.refresh_from_db()
+        return _moved_json(
+            appointment, " ".join(errors) or _("The appointment could not be moved."), status=409
+        )
     context = {
         **admin.site.each_context(request),
         "title": _("Move appointment %(reference)s") % {"reference": appointment.display_reference},
@@ -236,5 +196,6 @@ def move(request, pk: int):
         "conflicts": refusal.conflicts if isinstance(refusal, StaffSlotTaken) else [],
         "needs_override": isinstance(refusal, OutsideRules) or bool(form["override_reason"].value()),
         "override_reasons": OVERRIDE_REASONS,
+        "next": back_to(request),
     }
     return TemplateResponse(request, "admin/bookings/appointment/move.html", context)

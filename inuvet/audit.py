@@ -73,6 +73,33 @@ def log_accesses(instances, purpose: str, *, term: str = "") -> int:
     return len(instances)
 
 
+def log_view(instances, purpose: str, **details) -> LogEntry | None:
+    """One access entry for a page that shows many people at once (the calendar's day or week, the
+    printable day list): about the records the page was of (the practitioners whose days were shown,
+    "Practitioner #1,2,3"), with what it showed in `details`. None when it showed nobody."""
+    instances = [instance for instance in instances if instance is not None]
+    if not instances:
+        return None
+    try:
+        context = auditlog_value.get()
+    except LookupError:
+        context = {}
+    actor = context.get("actor")
+    pks = [instance.pk for instance in instances]
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(instances[0]),
+        object_pk=",".join(str(pk) for pk in pks)[:255],
+        object_id=pks[0] if len(pks) == 1 else None,
+        object_repr=", ".join(str(instance) for instance in instances)[:255],
+        action=LogEntry.Action.ACCESS,
+        additional_data={"purpose": purpose, **details},
+        cid=get_cid(),
+        actor=actor,
+        actor_email=getattr(actor, "email", None),
+        remote_addr=context.get("remote_addr"),
+    )
+
+
 def require_permission(request, permission: str) -> None:
     """Staff pages outside the admin's model views: what the role does not grant is denied.
 

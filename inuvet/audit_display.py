@@ -25,6 +25,8 @@ PURPOSES = {
     "search": _("in search results"),
     "list": _("in a list"),
     "export": _("exported"),
+    "calendar": _("in the calendar"),
+    "day list": _("in the printed day list"),
 }
 M2M_OPERATIONS = {"add": _("added"), "delete": _("removed"), "clear": _("removed all")}
 

@@ -10,10 +10,12 @@ import re
 import traceback
 
 _PATTERNS = [
-    # The secret part of a manage link and of a one-time privacy link.
+    # The secret part of a manage link, a one-time privacy link and a waiting-list link.
     (re.compile(r"(/manage/[A-Za-z0-9]{6}/)[a-z2-7]{8,}"), r"\1[token]"),
     (re.compile(r"(/privacy/verify/)[^/\s\"']+"), r"\1[token]"),
     (re.compile(r"(/waitlist/(?:offer|leave)/)[^/\s\"']+"), r"\1[token]"),
+    # A practitioner's calendar feed (frontdesk/feed.py).
+    (re.compile(r"(/calendar-feed/)[^/\s\"']+"), r"\1[token]"),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
     (re.compile(r"(?<![\w.])\+?\d[\d ()-]{6,}\d(?![\w.])"), "[number]"),
 ]

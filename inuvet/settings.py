@@ -462,6 +462,8 @@ RATE_LIMITS = {
     "lookup": env_rate("DJANGO_RATE_LIMIT_LOOKUP", "10/3600"),
     # New bookings made from one address (an address may try more, e.g. after a taken time).
     "new_booking": env_rate("DJANGO_RATE_LIMIT_NEW_BOOKINGS", "6/3600"),
+    # Fetches of practitioners' calendar feeds (a phone polls every 15–60 minutes).
+    "feed": env_rate("DJANGO_RATE_LIMIT_FEED", "120/3600"),
     # Thresholds, not limits: past them the booking form asks for a proof of work (PROOF_OF_WORK
     # auto): booking attempts of one address, and of everyone together.
     "proof_of_work_address": env_rate("DJANGO_PROOF_OF_WORK_AFTER", "3/3600"),
@@ -493,6 +495,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
     "privacy.ExportRecord",
     "privacy.ErasureReceipt",
+    {"model": "frontdesk.CalendarFeed", "exclude_fields": ["token_hash", "last_fetched_at"]},
     {
         "model": "auth.User",
         "exclude_fields": ["password", "last_login"],

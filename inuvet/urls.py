@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("privacy/", include("privacy.urls")),
     path("sms/", include("notifications.urls")),
+    path("", include("frontdesk.urls")),
     path("", include("online.urls")),
 ]
 

@@ -509,6 +509,7 @@ NOT_PERSONAL: dict[str, tuple[set[str] | str, str]] = {
         {"object_pk", "object_id", "cid", "actor_email"},
         "keys of the records the entry is about; the staff actor's address",
     ),
+    "frontdesk.CalendarFeed": ("*", "a practitioner's feed: a hash of its token, times; no client"),
     "inuvet.RateLimitCounter": ("*", "a keyed hash of a client's address or link, and times"),
     "auth.User": ("*", "staff accounts: the register is of clients"),
     "auth.Group": ("*", "roles"),

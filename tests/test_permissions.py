@@ -98,6 +98,8 @@ OTHER = {
     "otp_verify": STAFF,
     "app_list": {R, P, D, A},  # for app "bookings": everyone sees some of it
     "calendar": {R, P, A},
+    "calendar_print": {R, P, A},  # the printable day list
+    "calendar_feed_page": {R, P, A},  # one's own calendar feed (for a user linked to a practitioner)
     "calendar_book": {R},
     "reports": {R, A},
     "reports_csv": {R, A},
