@@ -20,7 +20,7 @@ from frontdesk.grid import ROW_MINUTES, build_grid
 from inuvet.audit import log_view, require_permission
 
 # What a block of the calendar shows of an appointment: its service, and who is coming.
-GRID_RELATED = ("service", "customer")
+GRID_RELATED = ("service", "customer", "species")
 # The statuses staff record from the calendar's panel (cancelling has its own confirm step).
 QUICK_STATUSES = (Appointment.Status.ARRIVED, Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
 

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Appointment, Practitioner
+from bookings.models import Appointment, Practitioner, Species
 from tests.factories import (
     at,
     make_appointment,
@@ -66,15 +67,14 @@ def test_a_short_block_is_one_line_and_a_long_one_has_lines(desk, vet, open_day)
     assert page.count("cal-appt status-confirmed c-") == 1
 
 
-def test_the_animal_is_shown_when_the_appointment_has_one(desk, vet, checkup, open_day, monkeypatch):
-    appointment = make_appointment(checkup, vet, at(open_day, 9))
-    from django.template.loader import render_to_string
-
-    appointment.animal_name = "Musti"
-    appointment.species = "koira"
-    assert render_to_string("frontdesk/_animal.html", {"appointment": appointment}).strip() == "koira Musti"
-    bare = Appointment.objects.get(pk=appointment.pk)
-    assert render_to_string("frontdesk/_animal.html", {"appointment": bare, "after": " · "}).strip() == ""
+def test_the_animal_is_shown_when_the_appointment_has_one(desk, vet, checkup, open_day):
+    dog = Species.objects.get(name="koira")
+    make_appointment(checkup, vet, at(open_day, 9), species=dog, animal_name="Musti")
+    unknown = make_appointment(checkup, vet, at(open_day, 11))
+    page = desk.get(CALENDAR, {"date": open_day.isoformat()}).content.decode()
+    assert "koira Musti" in page and page.count('class="cal-appt') == 2
+    rendered = render_to_string("frontdesk/_animal.html", {"appointment": unknown, "after": " · "})
+    assert rendered.strip() == ""  # no animal: nothing, not even the separator
 
 
 def test_each_view_of_the_calendar_leaves_one_access_entry(desk, reception, vet, checkup, open_day):
@@ -229,6 +229,7 @@ def test_day_list_prints_everything_the_front_desk_needs(desk, vet, checkup, ope
 def bulk_appointments(count: int, practitioners: list[Practitioner], service, open_day) -> None:
     """`count` appointments, 15 minutes each: the open day full from 8.00, the rest on earlier days."""
     customers = [make_customer() for _ in range(20)]
+    species = list(Species.objects.all())
     rows, per_day = [], 32 * len(practitioners)
     for n in range(count):
         day_back, slot = divmod(n, per_day)
@@ -246,6 +247,8 @@ def bulk_appointments(count: int, practitioners: list[Practitioner], service, op
                 occupied_start=start,
                 occupied_end=start + timedelta(minutes=15),
                 message="message",
+                species=species[n % len(species)],
+                animal_name=f"Pet {n % 7}",
             )
         )
     Appointment.objects.bulk_create(rows, batch_size=5000)
@@ -263,6 +266,7 @@ def test_calendar_runs_a_constant_number_of_queries(desk, django_assert_max_num_
     # The page rendered the day's appointments with names: a refusal would also be quick.
     assert day.status_code == 200 and day.content.count(b'class="cal-appt') == on_the_day > 0
     assert day.content.count(b"Client ") >= on_the_day
+    assert day.content.count(b"Pet ") >= on_the_day and b"kissa" in day.content  # the animal, no N+1
     with django_assert_max_num_queries(10):
         week = desk.get(CALENDAR, {"view": "week", "practitioner": "all", "date": open_day.isoformat()})
     assert week.status_code == 200 and week.content.count(b'class="cal-chip') >= on_the_day
