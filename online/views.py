@@ -30,6 +30,7 @@ from online.forms import BookingDetailsForm
 from online.manage import appointment_manage_url
 from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
 from online.services import book_online
+from online.steps import progress
 
 DRAFT_KEY = "booking_draft"  # typed details kept while the client picks another time
 # Details pages this browser booked from (path → reference), so that Back after booking shows
@@ -47,7 +48,7 @@ def home(request):
 
 def _home(request):
     services = Service.objects.filter(is_active=True, bookable_online=True)
-    return render(request, "online/home.html", {"services": services})
+    return render(request, "online/home.html", {"services": services, "steps": progress("service")})
 
 
 @require_GET
@@ -87,11 +88,13 @@ def _slot_picker(request, service_id: int):
         "practitioners": practitioners,
         "chosen": chosen,
         "waitlist_url": reverse("online:waitlist_join", kwargs={"service_id": service.pk}),
+        "steps": progress("time", {"service": reverse("online:home")}),
         **week_context(
             week,
             slot_url=url_per_slot("online:details", service_id=service.pk, practitioner=who),
             week_url=lambda monday: f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}",
             service=service,
+            day=request.GET.get("day", ""),
         ),
     }
     return render(request, "online/slots.html", context)
@@ -101,6 +104,7 @@ def _picker_url(service: Service, practitioner: int | None, start=None) -> str:
     query = {"practitioner": practitioner or "any"}
     if start is not None:
         query["week"] = week_of(start)
+        query["day"] = start.astimezone(local_tz()).date().isoformat()
     return reverse("online:slots", kwargs={"service_id": service.pk}) + "?" + urlencode(query)
 
 
@@ -214,12 +218,14 @@ def _render_details(
     at_cap: bool = False,
 ):
     change_deadline = service.change_deadline(start)
+    picker_url = _picker_url(service, practitioner and practitioner.pk, start)
     context = {
+        "steps": progress("details", {"service": reverse("online:home"), "time": picker_url}),
         "service": service,
         "practitioner": practitioner,
         "start": start,
         "form": form,
-        "picker_url": _picker_url(service, practitioner and practitioner.pk, start),
+        "picker_url": picker_url,
         "change_deadline": change_deadline,
         "can_change_online": timezone.now() < change_deadline,
         "alternatives": alternatives,
@@ -286,7 +292,7 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
         del request.session[DRAFT_KEY]
     if not booked.replayed:
         ratelimit.count(request, "new_booking")
-    messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
-    response = redirect(appointment_manage_url(booked.appointment))
+    # The page it opens says so (the flow's last step), so no message here.
+    response = redirect(appointment_manage_url(booked.appointment) + "?booked")
     _remember_booked(request, response, booked.appointment)
     return response
