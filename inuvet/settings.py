@@ -150,8 +150,8 @@ PRACTICE_COLOUR = env_str("DJANGO_PRACTICE_COLOUR", "#0b5d63")
 if not re.fullmatch(r"#[0-9a-fA-F]{6}", PRACTICE_COLOUR):
     raise ImproperlyConfigured("DJANGO_PRACTICE_COLOUR must be a colour like #0b5d63")
 PRACTICE_STYLE = f":root{{--brand:{PRACTICE_COLOUR}}}"
-PRACTICE_STYLE_HASH = "'sha256-{}'".format(
-    base64.b64encode(hashlib.sha256(PRACTICE_STYLE.encode()).digest()).decode()
+PRACTICE_STYLE_HASH = (
+    f"'sha256-{base64.b64encode(hashlib.sha256(PRACTICE_STYLE.encode()).digest()).decode()}'"
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

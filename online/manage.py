@@ -30,8 +30,8 @@ from bookings.tokens import current_manage_token, token_matches
 from customers.forms import ContactFields
 from inuvet import ratelimit
 from inuvet.background import after_response
-from online.forms import EmailForm, LookupForm
 from online.calendar_links import google_calendar_url, map_url, outlook_calendar_url
+from online.forms import EmailForm, LookupForm
 from online.picker import url_per_slot, week_asked_for, week_context, week_of
 from online.steps import progress
 from privacy.exports import zip_download

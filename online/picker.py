@@ -100,7 +100,11 @@ def picker_days(week, week_days, *, day_url, asked: str = "", today: date | None
         afternoon = rows[len(morning) :]
         shown.append((day, rows, morning, afternoon))
     with_times = [day for day, rows, *_rest in shown if rows]
-    chosen = asked if asked in {d.isoformat() for d in with_times} else (with_times[0].isoformat() if with_times else "")
+    chosen = (
+        asked
+        if asked in {d.isoformat() for d in with_times}
+        else (with_times[0].isoformat() if with_times else "")
+    )
     return [
         PickerDay(day, rows, morning, afternoon, day_url(day) if rows else "", day.isoformat() == chosen)
         for day, rows, morning, afternoon in shown

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings.calendar import monday_of
 from online.steps import STEPS, Step, progress
-from tests.factories import at, make_appointment, make_practitioner, make_service
+from tests.factories import at, make_appointment, make_practitioner
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,9 @@ def test_each_day_shows_its_number_of_free_times_and_full_days_are_not_links(cli
     assert f"{open_day.day}.{open_day.month}." in days and 'class="day-chip is-empty"' in days
     other = next(d for d in (open_day + timedelta(days=n) for n in (-3, -2, -1, 1, 2, 3)) if d.weekday() < 5)
     if monday_of(other) == monday_of(open_day) and other > timezone.localdate():
-        link = re.search(rf'<a class="day-chip[^"]*" href="[^"]*day={other.isoformat()}"[^>]*>(.*?)</a>', days, re.S)
+        link = re.search(
+            rf'<a class="day-chip[^"]*" href="[^"]*day={other.isoformat()}"[^>]*>(.*?)</a>', days, re.S
+        )
         assert link and re.search(r"\d+ (free|vapaa)", link.group(1))
 
 
@@ -59,14 +61,18 @@ def test_first_day_with_free_times_is_preselected_and_a_chosen_day_shows_alone(c
     assert 'aria-current="true"' in re.search(rf'<a [^>]*data-day="{later.isoformat()}"[^>]*>', page).group(0)
 
 
-def test_a_day_asked_for_outside_the_week_or_malformed_falls_back_to_the_first_free_day(client, checkup, open_day):
+def test_a_day_asked_for_outside_the_week_or_malformed_falls_back_to_the_first_free_day(
+    client, checkup, open_day
+):
     expected = picker(client, checkup, week=open_day.isoformat())
     for junk in ["2001-01-01", "yesterday", "2026-13-45", "\x00"]:
         page = picker(client, checkup, week=open_day.isoformat(), day=junk)
         assert selected_section(page) == selected_section(expected)
 
 
-def test_the_days_times_are_grouped_into_morning_and_afternoon_with_spoken_labels(en_client, checkup, open_day):
+def test_the_days_times_are_grouped_into_morning_and_afternoon_with_spoken_labels(
+    en_client, checkup, open_day
+):
     page = picker(en_client, checkup, week=open_day.isoformat(), day=open_day.isoformat())
     section = selected_section(page)
     morning, afternoon = section.index(">Morning<"), section.index(">Afternoon<")
@@ -85,7 +91,9 @@ def test_past_days_are_not_shown(client, checkup):
         assert f'id="day-{day.isoformat()}"' not in page
 
 
-def test_a_chosen_practitioner_books_that_practitioner_from_every_time_and_day_link(client, checkup, open_day):
+def test_a_chosen_practitioner_books_that_practitioner_from_every_time_and_day_link(
+    client, checkup, open_day
+):
     mikko = make_practitioner("Mikko Korhonen")
     checkup.practitioners.add(mikko)
     page = picker(client, checkup, practitioner=str(mikko.pk), week=open_day.isoformat())
@@ -101,16 +109,28 @@ def test_steps_link_back_to_the_steps_before(client, checkup, open_day):
     page = picker(client, checkup, week=open_day.isoformat())
     assert re.search(r'class="step step-done"><a class="step-inner" href="/">', page)
     details = client.get(
-        reverse("online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)})
+        reverse(
+            "online:details",
+            kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)},
+        )
     ).content.decode()
-    back_to_time = re.search(r'class="step step-done"><a class="step-inner" href="([^"]+)"', details.split("step-done", 2)[0] + "step-done" + details.split("step-done", 2)[2])
+    back_to_time = re.search(
+        r'class="step step-done"><a class="step-inner" href="([^"]+)"',
+        details.split("step-done", 2)[0] + "step-done" + details.split("step-done", 2)[2],
+    )
     assert back_to_time and back_to_time.group(1).startswith(reverse("online:slots", args=[checkup.pk]))
     assert f"day={open_day.isoformat()}" in back_to_time.group(1)
 
 
 def test_the_steps_are_one_list_and_a_new_step_shows_everywhere(client, checkup, monkeypatch):
     monkeypatch.setattr("online.steps.STEPS", [Step("species", "Animal"), *STEPS])
-    assert [step["state"] for step in progress("time", {"species": "/animal/"})] == ["done", "done", "current", "todo", "todo"]
+    assert [step["state"] for step in progress("time", {"species": "/animal/"})] == [
+        "done",
+        "done",
+        "current",
+        "todo",
+        "todo",
+    ]
     page = client.get("/").content.decode()
     assert ">Animal<" in page
 
