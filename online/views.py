@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
@@ -42,6 +43,10 @@ JUST_BOOKED_KEEP = 5
 ALTERNATIVES = 8  # free times offered on the form when the chosen one was just taken
 
 
+# Compressed HTML (BREACH): only pages that echo no secret, neither a CSRF token nor a link's
+# token, are gzipped: the start page and the picker. The details form and the booking's own
+# pages carry secrets next to text a visitor can put in the URL, so they stay uncompressed.
+@gzip_page
 def home(request):
     return page_cache.serve(request, versions=practice_version(), render=lambda: _home(request))
 
@@ -62,6 +67,7 @@ def _favicon_bytes() -> bytes:
     return (Path(settings.BASE_DIR) / "static" / "favicon.ico").read_bytes()
 
 
+@gzip_page
 def slot_picker(request, service_id: int):
     return page_cache.serve(
         request,

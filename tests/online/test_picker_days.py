@@ -143,3 +143,26 @@ def test_start_page_and_picker_carry_no_csrf_token_and_touch_no_session(client, 
     assert "csrfmiddlewaretoken" not in page
     assert not response.cookies  # no session, no CSRF cookie
     assert "Cookie" not in response.get("Vary", "").replace("Accept-Language", "")
+
+
+def test_start_page_and_picker_are_gzipped_and_pages_with_a_secret_are_not(client, checkup, open_day):
+    gzip = {"HTTP_ACCEPT_ENCODING": "gzip"}
+    for url in ["/", reverse("online:slots", args=[checkup.pk])]:
+        assert client.get(url, **gzip).get("Content-Encoding") == "gzip", url
+    details = reverse(
+        "online:details", kwargs={"service_id": checkup.pk, "practitioner": None, "start": at(open_day, 9)}
+    )
+    response = client.get(details, **gzip)
+    assert "csrfmiddlewaretoken" in response.content.decode() and not response.has_header("Content-Encoding")
+
+
+def test_dates_are_written_day_first_in_every_language():
+    from django.utils import translation
+
+    from bookings.templatetags.booking_format import when
+
+    moment = at(timezone.localdate().replace(year=2026, month=12, day=2), 8)
+    expected = {"fi": "ke 2.12.2026 klo 8.00", "sv": "ons 2.12.2026 kl. 8.00", "en": "Wed 2.12.2026 at 8:00"}
+    for language, text in expected.items():
+        with translation.override(language):
+            assert when(moment) == text
