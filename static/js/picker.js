@@ -14,6 +14,12 @@
 
   function region() { return document.getElementById("picker-week"); }
 
+  function showChosenChip() {
+    var chosen = document.querySelector(".day-strip .day-chip[aria-current]");
+    if (chosen && chosen.scrollIntoView) chosen.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  showChosenChip();
+
   function remember(url) {
     try { window.history.replaceState(null, "", url); } catch (e) { /* not allowed: fine */ }
   }
@@ -42,23 +48,31 @@
     if (heading) say(heading.textContent.replace(/\s+/g, " ").trim() + ": " + link.querySelector(".day-chip-count").textContent);
   }
 
+  var latest = 0;
+
   function load(url, focusSelector) {
     var week = region();
+    var mine = ++latest;
+    // Until the new times are in, the old ones (another practitioner's, maybe) cannot be tapped.
     week.setAttribute("aria-busy", "true");
+    week.classList.add("is-loading");
+    week.inert = true;
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.text();
       })
       .then(function (html) {
+        if (mine !== latest) return;  // a later choice is on its way
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("picker-week");
         if (!fresh) throw new Error("no week");
-        week.replaceWith(fresh);
+        region().replaceWith(fresh);
         form.elements.week.value = fresh.getAttribute("data-week");
         form.elements.day.value = fresh.getAttribute("data-day");
         remember(url);
         var heading = fresh.querySelector("#week-heading");
         say(heading ? heading.textContent : "");
+        showChosenChip();
         var target = focusSelector && fresh.querySelector(focusSelector);
         if (target) target.focus();
       })
@@ -75,7 +89,10 @@
     } else if (link.hasAttribute("data-picker-link")) {
       event.preventDefault();
       var rel = link.getAttribute("rel");
-      load(link.href, rel ? "a[rel=" + rel + "]" : "#week-heading");
+      var url = new URL(link.href);
+      var who = form.elements.practitioner;
+      if (who) url.searchParams.set("practitioner", who.value);  // the list's choice, always
+      load(url.toString(), rel ? ".week-nav a[rel=" + rel + "]" : "#week-heading");
     }
   });
 
