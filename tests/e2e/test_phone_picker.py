@@ -67,7 +67,7 @@ def test_phone_picks_a_day_and_a_time_with_javascript(page, practice, axe_check)
     axe_check("phone picker, a day chosen")
     page.goto("/")
     appointment = pick_a_day_and_a_time(page, javascript=True, aino=aino)
-    page.screenshot(path=OUTPUT / "readme-confirmation-phone.png", full_page=True)
+    page.screenshot(path=OUTPUT / "readme-confirmation-phone.png")
     axe_check("confirmation")
     assert appointment.reference in page.content()
 
