@@ -166,3 +166,15 @@ def test_dates_are_written_day_first_in_every_language():
     for language, text in expected.items():
         with translation.override(language):
             assert when(moment) == text
+
+
+def test_the_practices_colour_rule_is_allowed_by_its_hash_and_nothing_else_inline(client, checkup):
+    import base64
+    import hashlib
+
+    response = client.get("/")
+    styles = re.findall(r"<style>(.*?)</style>", response.content.decode(), re.S)
+    assert styles == [":root{--brand:#0b5d63}"]
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    policy = response["Content-Security-Policy"]
+    assert f"'sha256-{digest}'" in policy and "unsafe-inline" not in policy
