@@ -37,10 +37,13 @@ def pick_a_day_and_a_time(page, *, javascript: bool, aino) -> Appointment:
     expect(first).to_be_visible()
     assert len(days_in_view(page)) == 1
 
+    page.evaluate("window.samePage = true")  # gone after a page load
     choose_practitioner(
         page, "Ammattilainen", "Aino Virtanen, eläinlääkäri", button=None if javascript else "Näytä ajat"
     )
     choose_day(page, day)
+    if javascript:  # the practitioner and the day changed in place, not by loading pages
+        assert page.evaluate("window.samePage === true")
     assert days_in_view(page) == [f"day-{day.isoformat()}"]
     expect(page.locator(".day.is-selected .daypart").first).to_be_visible()  # aamupäivä, iltapäivä
     assert f"day={day.isoformat()}" in page.url
