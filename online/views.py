@@ -73,7 +73,7 @@ def slot_picker(request, service_id: int):
         request,
         versions=service_versions(service_id),
         render=lambda: _slot_picker(request, service_id),
-        params=("week", "practitioner"),
+        params=("week", "practitioner", "day"),
     )
 
 
