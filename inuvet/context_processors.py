@@ -10,5 +10,10 @@ def cancellation_terms() -> str:
 
 
 def practice(request):
-    """The controller's details, shown in every page's footer, and the cancellation terms."""
-    return {"practice": settings.PRACTICE, "cancellation_terms": SimpleLazyObject(cancellation_terms)}
+    """The controller's details, shown in every page's footer, the practice's colour rule and the
+    cancellation terms."""
+    return {
+        "practice": settings.PRACTICE,
+        "practice_style": settings.PRACTICE_STYLE,
+        "cancellation_terms": SimpleLazyObject(cancellation_terms),
+    }

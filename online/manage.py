@@ -30,8 +30,10 @@ from bookings.tokens import current_manage_token, token_matches
 from customers.forms import ContactFields
 from inuvet import ratelimit
 from inuvet.background import after_response
+from online.calendar_links import google_calendar_url, map_url, outlook_calendar_url
 from online.forms import EmailForm, LookupForm
 from online.picker import url_per_slot, week_asked_for, week_context, week_of
+from online.steps import progress
 from privacy.exports import zip_download
 from privacy.models import ConsentRecord, DataSubjectRequest
 from privacy.services import (
@@ -113,7 +115,17 @@ def _manage_context(appointment: Appointment, token: str) -> dict:
 @require_http_methods(["GET"])
 @with_manage_link
 def manage(request, appointment: Appointment, token: str):
-    return render(request, "online/manage.html", _manage_context(appointment, token))
+    context = _manage_context(appointment, token)
+    # ?booked: the booking form's redirect, so the page opens as the flow's last step.
+    just_booked = "booked" in request.GET and appointment.status == Appointment.Status.CONFIRMED
+    context.update(
+        just_booked=just_booked,
+        steps=progress("done") if just_booked else None,
+        map_url=map_url(),
+        google_calendar_url=google_calendar_url(appointment),
+        outlook_calendar_url=outlook_calendar_url(appointment),
+    )
+    return render(request, "online/manage.html", context)
 
 
 @require_http_methods(["GET"])
@@ -167,6 +179,7 @@ def manage_move(request, appointment: Appointment, token: str):
             slot_url=url_per_slot("online:manage_move_confirm", reference=appointment.reference, token=token),
             week_url=lambda monday: f"{move_page}?{urlencode({'week': monday})}",
             service=service,
+            day=request.GET.get("day", ""),
         ),
     )
     return render(request, "online/manage_move.html", context)

@@ -1,6 +1,8 @@
 """The week of free times, as the booking picker and the move picker show it."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -69,13 +71,60 @@ def has_locked(week_days) -> bool:
     return any(locked for _day, rows in week_days for *_rest, locked in rows)
 
 
-def week_context(week, *, slot_url, week_url, service: Service) -> dict:
-    """The week grid (see slot_rows) and its navigation links."""
+@dataclass(frozen=True)
+class PickerDay:
+    """One day of the picker: its free times split at noon, and the link that shows it alone."""
+
+    day: date
+    rows: list
+    morning: list
+    afternoon: list
+    url: str
+    selected: bool
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+
+def picker_days(week, week_days, *, day_url, asked: str = "", today: date | None = None) -> list[PickerDay]:
+    """The week's days from today on, weekends only when they have times. The day asked for
+    (?day=YYYY-MM-DD) is selected when it has free times, else the first day that has some."""
+    tz = local_tz()
+    today = today or timezone.localdate()
+    shown = []
+    for (day, slots), (_day, rows) in zip(week.days, week_days, strict=True):
+        if day < today or (not rows and day.weekday() >= 5):
+            continue
+        morning = [row for slot, row in zip(slots, rows, strict=True) if slot.start.astimezone(tz).hour < 12]
+        afternoon = rows[len(morning) :]
+        shown.append((day, rows, morning, afternoon))
+    with_times = [day for day, rows, *_rest in shown if rows]
+    chosen = (
+        asked
+        if asked in {d.isoformat() for d in with_times}
+        else (with_times[0].isoformat() if with_times else "")
+    )
+    return [
+        PickerDay(day, rows, morning, afternoon, day_url(day) if rows else "", day.isoformat() == chosen)
+        for day, rows, morning, afternoon in shown
+    ]
+
+
+def week_context(week, *, slot_url, week_url, service: Service, day: str = "") -> dict:
+    """The week grid (see slot_rows), its days as the phone's strip shows them, and the links
+    between weeks. On a phone only the selected day's times show (CSS); wide screens show all."""
     tz = local_tz()
     week_days = slot_rows(week.days, slot_url=slot_url, service=service)
+    this_week = week_url(week.monday)
+    days = picker_days(
+        week, week_days, day_url=lambda d: f"{this_week}&{urlencode({'day': d.isoformat()})}", asked=day
+    )
     return {
         "week": week,
         "week_days": week_days,
+        "picker_days": days,
+        "selected_day": next((d for d in days if d.selected), None),
         "any_locked": has_locked(week_days),
         "previous_week_url": week_url(week.previous_monday) if week.previous_monday else "",
         "next_week_url": week_url(week.next_monday) if week.next_monday else "",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.calendar import bookable_practitioners, find_free_slots, local_tz, week_of_slots
@@ -31,6 +32,7 @@ from online.forms import BookingDetailsForm
 from online.manage import DRAFT_KEY, appointment_manage_url  # typed details kept in the session
 from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
 from online.services import book_online
+from online.steps import progress
 
 # Details pages this browser booked from (path → reference), so that Back after booking shows
 # the client's own booking instead of "that time is not available". References only.
@@ -56,6 +58,10 @@ def _with_species(url: str, species: Species | None) -> str:
     return url + ("&" if "?" in url else "?") + urlencode({"species": species.pk})
 
 
+# Compressed HTML (BREACH): only pages that echo no secret, neither a CSRF token nor a link's
+# token, are gzipped: the start page and the picker. The details form and the booking's own
+# pages carry secrets next to text a visitor can put in the URL, so they stay uncompressed.
+@gzip_page
 def home(request):
     return page_cache.serve(
         request, versions=practice_version(), render=lambda: _home(request), params=("species",)
@@ -79,7 +85,7 @@ def _home(request):
             for day in opening_hours(timezone.localdate())
         ],
     }
-    return render(request, "online/home.html", context)
+    return render(request, "online/home.html", {**context, "steps": progress("service")})
 
 
 def price_list(request):
@@ -118,12 +124,13 @@ def _favicon_bytes() -> bytes:
     return (Path(settings.BASE_DIR) / "static" / "favicon.ico").read_bytes()
 
 
+@gzip_page
 def slot_picker(request, service_id: int):
     return page_cache.serve(
         request,
         versions=service_versions(service_id),
         render=lambda: _slot_picker(request, service_id),
-        params=("week", "practitioner", "species"),
+        params=("week", "practitioner", "day", "species"),
     )
 
 
@@ -147,6 +154,7 @@ def _slot_picker(request, service_id: int):
         "practitioners": practitioners,
         "chosen": chosen,
         "waitlist_url": reverse("online:waitlist_join", kwargs={"service_id": service.pk}),
+        "steps": progress("time", {"service": _with_species(reverse("online:home"), species)}),
         **week_context(
             week,
             slot_url=(lambda slot: _with_species(slot_url(slot), species)) if species else slot_url,
@@ -154,6 +162,7 @@ def _slot_picker(request, service_id: int):
                 f"{picker}?{urlencode({'practitioner': who or 'any', 'week': monday})}", species
             ),
             service=service,
+            day=request.GET.get("day", ""),
         ),
     }
     return render(request, "online/slots.html", context)
@@ -163,6 +172,7 @@ def _picker_url(service: Service, practitioner: int | None, start=None) -> str:
     query = {"practitioner": practitioner or "any"}
     if start is not None:
         query["week"] = week_of(start)
+        query["day"] = start.astimezone(local_tz()).date().isoformat()
     return reverse("online:slots", kwargs={"service_id": service.pk}) + "?" + urlencode(query)
 
 
@@ -280,13 +290,17 @@ def _render_details(
 ):
     change_deadline = service.change_deadline(start)
     species = _form_species(form)
+    picker_url = _with_species(_picker_url(service, practitioner and practitioner.pk, start), species)
     context = {
+        "steps": progress(
+            "details", {"service": _with_species(reverse("online:home"), species), "time": picker_url}
+        ),
         "service": service,
         "species": species,
         "practitioner": practitioner,
         "start": start,
         "form": form,
-        "picker_url": _with_species(_picker_url(service, practitioner and practitioner.pk, start), species),
+        "picker_url": picker_url,
         "change_species_url": reverse("online:home")
         + (f"?{urlencode({'species': species.pk})}" if species else ""),
         "change_deadline": change_deadline,
@@ -369,7 +383,7 @@ def _book(request, form: BookingDetailsForm, service: Service, practitioner: Pra
         del request.session[DRAFT_KEY]
     if not booked.replayed:
         ratelimit.count(request, "new_booking")
-    messages.success(request, _("Thank you! Your booking is confirmed. We sent the details to your email."))
-    response = redirect(appointment_manage_url(booked.appointment))
+    # The page it opens says so (the flow's last step), so no message here.
+    response = redirect(appointment_manage_url(booked.appointment) + "?booked")
     _remember_booked(request, response, booked.appointment)
     return response

@@ -113,6 +113,7 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
     get("picker", "online:slots", f"{picker}?week={day.isoformat()}")
     get("picker, empty week", "online:slots", f"{picker}?week={(day + timedelta(days=400)).isoformat()}")
     get("picker, one practitioner", "online:slots", f"{picker}?practitioner={aino.pk}&week={day.isoformat()}")
+    get("picker, a day chosen", "online:slots", f"{picker}?week={day.isoformat()}&day={day.isoformat()}")
     form = get("details", "online:details", _details(service, at(day, 9)))
     post(
         "details, errors",
@@ -134,6 +135,11 @@ def every_page(day, settings) -> dict[str, tuple[str, str]]:
         "manage, just booked",
         "online:manage",
         client.get(_details(service, at(day, 10), aino.pk))["Location"],
+    )
+    get(
+        "confirmation (manage, ?booked)",
+        "online:manage",
+        client.get(_details(service, at(day, 10), aino.pk))["Location"] + "?booked",
     )
 
     booking = book_appointment(

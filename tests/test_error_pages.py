@@ -13,6 +13,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
+from inuvet.settings import PRACTICE_STYLE_HASH
 from tests.servers import ROOT, Gunicorn, collected_static, server_env
 
 ERROR_TEMPLATES = ["400.html", "403.html", "403_csrf.html", "404.html", "500.html", "too_many_requests.html"]
@@ -81,7 +82,11 @@ def test_csrf_failure_page_renders_without_request_context(db):
 def test_policy_hash_is_the_hash_of_the_stylesheet_the_pages_carry(settings):
     css = (ROOT / "templates" / "error_page.css").read_bytes()
     expected = "'sha256-" + base64.b64encode(hashlib.sha256(css).digest()).decode() + "'"
-    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"] == ["'self'", expected]
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["style-src"] == [
+        "'self'",
+        expected,
+        PRACTICE_STYLE_HASH,
+    ]
     assert style_hash(render_to_string("404.html")) == expected
 
 

@@ -98,6 +98,8 @@ def test_sqlite_url_with_absolute_path(tmp_path):
         {"DJANGO_MAX_ACTIVE_BOOKINGS": "lots"},
         {"DJANGO_MAX_ACTIVE_BOOKINGS": "0"},
         {"DJANGO_CACHE_URL": "memcached://x"},
+        {"DJANGO_PRACTICE_COLOUR": "red;}body{display:none"},  # it goes into an inline rule
+        {"DJANGO_PRACTICE_COLOUR": "#12345"},
     ],
 )
 def test_junk_values_are_refused_with_the_variable_named(tmp_path, env):

@@ -1,5 +1,5 @@
 from django import template
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -9,13 +9,25 @@ from bookings.references import format_reference
 register = template.Library()
 
 
+# Dates the Finnish way in every language: a short weekday, day.month.year, the clock word of the
+# language and the time ("ke 2.12.2026 klo 8.00", "ons 2.12.2026 kl. 8.00", "Wed 2.12.2026 at 8:00").
+# Written per language like Django's format files, not translated text.
+_CLOCK_WORD = {"fi": ("klo", "G.i"), "sv": ("kl.", "G.i"), "en": ("at", "G:i")}
+
+
 @register.filter
 def when(value):
-    """A local date and time as the active language writes it: "maanantai 7. joulukuuta 2026 klo 9.00"."""
+    """A local date and time, day first in every language: "ke 2.12.2026 klo 8.00". The one date
+    filter of the public pages and the emails."""
     if not value:
         return ""
     local = timezone.localtime(value)
-    return day_and_time(day_text(local), formats.time_format(local, "TIME_FORMAT"))
+    language = (get_language() or "fi")[:2]
+    word, clock_format = _CLOCK_WORD.get(language, _CLOCK_WORD["fi"])
+    weekday = formats.date_format(local, "D")
+    if language != "en":
+        weekday = weekday.lower()  # Finnish and Swedish write weekdays in lower case
+    return f"{weekday} {dateformat.format(local, 'j.n.Y')} {word} {dateformat.format(local, clock_format)}"
 
 
 def day_text(day) -> dict:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core import mail
+from playwright.sync_api import expect
 
 from online.converters import SlotStartConverter
 
@@ -16,12 +17,40 @@ def choose_service(page, name: str) -> None:
 
 
 def go_to_week_of(page, day: date) -> None:
-    """Click "next week" until the week showing `day` (a week or two ahead)."""
+    """Click "next week" until the week showing `day` (a week or two ahead), then choose the day in
+    the strip of days when the screen shows one (a phone shows one day's times at a time)."""
     for _ in range(6):
         if page.locator(f"a.slot[href*='/{day:%Y%m%d}T']").count():
+            choose_day(page, day)
             return
-        page.locator("a[rel=next]").click()
+        next_week(page)
     raise AssertionError(f"no free times shown for {day}")
+
+
+def next_week(page) -> None:
+    heading = page.locator("#week-heading").inner_text()
+    page.locator(".week-nav a[rel=next]").click()
+    expect(page.locator("#week-heading")).not_to_have_text(heading)  # in place or a new page
+
+
+def choose_day(page, day: date) -> None:
+    """Tap the day in the strip (phones); on a wide screen the whole week is already shown."""
+    page.locator(f"a.slot[href*='/{day:%Y%m%d}T']").first.wait_for(state="attached")  # the week is in
+    chip = page.locator(f"a.day-chip[data-day='{day.isoformat()}']")
+    if chip.is_visible():
+        chip.click()
+        expect(chip).to_have_attribute("aria-current", "true")
+    expect(page.locator(f"a.slot[href*='/{day:%Y%m%d}T']").first).to_be_visible()
+
+
+def choose_practitioner(page, label: str, option: str, *, button: str | None = None) -> None:
+    """Choose in the list; without JavaScript the button below it shows their times. With it the
+    times follow at once (and the address says whose they are)."""
+    page.get_by_label(label).select_option(label=option)
+    if button:
+        page.get_by_role("button", name=button).click()
+    value = page.get_by_label(label).input_value()
+    expect(page).to_have_url(re.compile(rf"practitioner={value}\b"))
 
 
 def slot_at(page, start: datetime):

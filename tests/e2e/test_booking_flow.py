@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from bookings.models import Appointment
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import (
+    choose_practitioner,
     choose_service,
     fill_details,
     go_to_week_of,
@@ -52,8 +53,7 @@ def test_client_books_a_chosen_practitioner_and_opens_the_link_from_the_email(
     axe_check("start page")
 
     page.get_by_role("link", name=re.compile("Terveystarkastus")).click()
-    page.get_by_label("Ammattilainen").select_option(label="Aino Virtanen, eläinlääkäri")
-    page.get_by_role("button", name="Näytä ajat").click()
+    choose_practitioner(page, "Ammattilainen", "Aino Virtanen, eläinlääkäri")
     go_to_week_of(page, day)
     expect(
         page.get_by_text("Voit siirtää tai perua varauksen verkossa viimeistään 24 tuntia")
@@ -159,8 +159,7 @@ def test_client_moves_the_booking_and_keeps_the_practitioner(page, practice, sho
     service, aino, mikko = practice
     day = next_open_weekday()
     choose_service(page, "Terveystarkastus")
-    page.get_by_label("Ammattilainen").select_option(label="Aino Virtanen, eläinlääkäri")
-    page.get_by_role("button", name="Näytä ajat").click()
+    choose_practitioner(page, "Ammattilainen", "Aino Virtanen, eläinlääkäri")
     go_to_week_of(page, day)
     slot_at(page, at(day, 9)).click()
     fill_details(page, name="Maija Meikäläinen", phone="040 123 4567", email="maija@example.com")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.services import cancel_appointment
+from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import at, make_appointment, next_open_weekday
 from tests.public_pages import link, make_practice
 
@@ -100,6 +101,7 @@ def pages():
             "online:details", kwargs={"service_id": service.pk, "practitioner": None, "start": at(day, 9)}
         ),
         "p05-manage": link(booking),
+        "p05-confirmation": link(booking) + "?booked",
         "p06-manage-cancelled": link(cancelled),
         "p07-manage-too-late": link(near),
         "p08-cancel": link(booking, "online:manage_cancel"),
@@ -122,6 +124,21 @@ def test_screenshots_and_axe_of_every_public_page(page, pages, shot, axe_check):
         expect(page.locator("h1")).to_be_visible()
         shot(name)
         axe_check(name)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_axe_finds_nothing_at_all_on_every_public_page_on_a_phone_and_a_desktop(page, pages, viewport):
+    """Every impact counts here, minor ones too."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = {}
+    for name, path in pages.items():
+        page.goto(path)
+        violations = axe.run(page).response["violations"]
+        if violations:
+            found[name] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:2]) for v in violations]
+    assert not found, found
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])

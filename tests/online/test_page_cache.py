@@ -222,3 +222,13 @@ def test_made_up_query_parameters_are_rendered_but_never_kept(rf):
         rf.get("/p?week=2026-12-07"), versions="1", render=lambda: HttpResponse("b"), params=("week",)
     )
     assert kept.content == b"a"
+
+
+def test_the_pickers_day_links_are_served_from_the_cache_too(client, checkup, day):
+    """Each day of the phone's strip is a link with ?day=: those pages are shared like the week."""
+    url = reverse("online:slots", kwargs={"service_id": checkup.pk})
+    query = {"week": day.isoformat(), "practitioner": "any", "day": day.isoformat()}
+    client.get(url, query)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, query)
+    assert again.status_code == 200 and len(queries) == 1
