@@ -49,9 +49,10 @@ class Run:
     statuses: dict = field(default_factory=dict)
 
 
-def wrk(url: str, *, seconds: int, connections: int = 8, threads: int = 2) -> Run:
+def wrk(url: str, *, seconds: int, connections: int = 8, threads: int = 2, cookie: str = "") -> Run:
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *header, url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -120,11 +121,12 @@ def send(port: int, raw: bytes, timeout: float = 60) -> Response:
 
 
 def classify_booking(response: Response) -> str:
-    """What a booking POST came to: booked, taken (back to the picker), or something wrong."""
+    """What a booking POST came to: booked, taken (the form again, 409, with other free times;
+    or back to the picker), or something wrong."""
     location = response.headers.get("location", "")
     if response.status == 302 and "/manage/" in location:
         return "booked"
-    if response.status == 302 and "/book/" in location:
+    if (response.status == 302 and "/book/" in location) or response.status == 409:
         return "taken"
     if response.status >= 500:
         return f"server error {response.status}"
@@ -210,6 +212,23 @@ def open_form(port: int, path: str) -> tuple[dict, dict]:
         if name and rest:
             cookies[name.strip()] = rest.split(";")[0]
     return hidden, cookies
+
+
+def sign_in(port: int, username: str, password: str) -> str:
+    """A staff session through the admin's sign-in form: the Cookie header value for wrk."""
+    hidden, cookies = open_form(port, "/admin/login/?next=/admin/")
+    fields = {**hidden, "username": username, "password": password}
+    response = send(
+        port, request_bytes("POST", "/admin/login/?next=/admin/", port, form=fields, cookies=cookies)
+    )
+    for line in response.headers.get("set-cookie", "").split("\n"):
+        name, _, rest = line.partition("=")
+        if name and rest:
+            cookies[name.strip()] = rest.split(";")[0]
+    if response.status != 302 or not any("session" in name for name in cookies):
+        note = re.search(rb'class="errornote[^>]*>([^<]*)', response.body)
+        raise RuntimeError(f"staff sign-in answered {response.status}: {note and note.group(1).strip()}")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
 
 
 def medians(runs: list[Run]) -> Run:

@@ -295,7 +295,8 @@ def prepare(args, backend: Backend, work: Path, size: int) -> SizeResult:
     backend.create(work, size)
     manage(result.env, "migrate", "--noinput", "-v0")
     started = time.monotonic()
-    manage(result.env, "seed_demo", "--appointments", str(size), "--seed", str(args.seed))
+    seed = ("seed_demo", "--appointments", str(size), "--seed", str(args.seed), "--password", STAFF_PASSWORD)
+    manage({**result.env, "DJANGO_DEMO": "on"}, *seed)  # demo mode: the staff users too
     result.seed_seconds = time.monotonic() - started
     log(f"{backend.name} {label(size)}: plan, queries per request")
     plan_args = [
@@ -314,6 +315,13 @@ def prepare(args, backend: Backend, work: Path, size: int) -> SizeResult:
 
 
 PAGES = ("start", "picker", "details")
+STAFF_PASSWORD = "bench-" + secrets.token_hex(8)  # seed_demo's staff users in the benchmark's own databases
+
+
+def staff_day_path(plan: dict) -> str:
+    """The staff calendar's day view (every practitioner, client names) of the picker week's Monday."""
+    week = plan["paths"]["picker"].split("week=")[1][:10]
+    return f"/admin/calendar/?date={week}"
 
 
 def measure_backend(args, backend: Backend, work: Path, bare: Server) -> list[SizeResult]:
@@ -323,17 +331,24 @@ def measure_backend(args, backend: Backend, work: Path, bare: Server) -> list[Si
     with contextlib.ExitStack() as stack:
         apps = [stack.enter_context(Server(r.env, work / f"gunicorn-{r.tag}.log")) for r in results]
         for r in results:
-            r.runs = {name: [] for name in ("bare", *PAGES, "post", "bare_py")}
+            r.runs = {name: [] for name in ("bare", *PAGES, "staff", "post", "bare_py")}
         log(f"{backend.name}: GETs with wrk, {args.runs} rounds of {args.seconds} s per page and size")
         for r, app in zip(results, apps, strict=True):
             for page in PAGES:
                 loadgen.wrk(app.url + r.plan["paths"][page], seconds=1)  # warm-up, not counted
+        # Reception, signed in: the day view of everyone with names (each view leaves an access entry).
+        staff = [loadgen.sign_in(app.port, "reception", STAFF_PASSWORD) for app in apps]
+        for r, app, cookie in zip(results, apps, staff, strict=True):
+            loadgen.wrk(app.url + staff_day_path(r.plan), seconds=1, cookie=cookie)
         loadgen.wrk(bare.url + "/", seconds=1)
         for _ in range(args.runs):
             bare_run = loadgen.wrk(bare.url + "/", seconds=args.seconds)
             for page in PAGES:
                 for r, app in zip(results, apps, strict=True):
                     r.runs[page].append(loadgen.wrk(app.url + r.plan["paths"][page], seconds=args.seconds))
+            for r, app, cookie in zip(results, apps, staff, strict=True):
+                url = app.url + staff_day_path(r.plan)
+                r.runs["staff"].append(loadgen.wrk(url, seconds=args.seconds, cookie=cookie))
             for r in results:
                 r.runs["bare"].append(bare_run)
 
@@ -582,6 +597,7 @@ def write_report(args, info: dict, sections: list[tuple[Backend, list[SizeResult
             ("start page `/`", "wrk", "start", "start"),
             ("slot picker (week, any)", "wrk", "picker", "picker"),
             ("details form GET", "wrk", "details", "details"),
+            ("staff day view, names, all practitioners", "wrk", "staff", None),
             ("booking POST (complete)", "Python", "post", "post"),
             ("bare page", "Python", "bare_py", None),
         ]
@@ -629,15 +645,20 @@ def write_report(args, info: dict, sections: list[tuple[Backend, list[SizeResult
 
         picker_q = {s: by[s].queries["picker"]["counts"] for s in sizes}
         lines += ["### Against the targets", "", "| Target | Measured | |", "|---|---|---|"]
-        for s in sizes:
-            ratio = rps(s, "picker") / rps(s, "bare")
-            lines.append(
-                f"| slot picker ≥ 0.25 × bare page ({label(s)}) | {ratio:.3f} × | {verdict(ratio >= 0.25)} |"
-            )
+        # The targets of the opening-rush issue: ratios to the bare page in this same run.
+        for title, key, goal in (
+            ("start page", "start", 0.50),
+            ("slot picker (week, any)", "picker", 0.25),
+            ("details form GET", "details", 0.25),
+        ):
+            for s in sizes:
+                ratio = rps(s, key) / rps(s, "bare")
+                lines.append(
+                    f"| {title} ≥ {goal:.2f} × bare page ({label(s)}) | {ratio:.3f} × | {verdict(ratio >= goal)} |"
+                )
         flat = rps(large, "picker") / rps(small, "picker")
         lines.append(
-            f"| slot picker at {label(large)} within 15 % of {label(small)} | {flat:.2f} "
-            f"({(flat - 1) * 100:+.0f} %) | {verdict(flat >= 0.85)} |"
+            f"| slot picker at {label(large)} ÷ at {label(small)} ≥ 0.90 | {flat:.2f} | {verdict(flat >= 0.90)} |"
         )
         qs = sorted({steady(c) for c in picker_q.values()})
         lines.append(
@@ -647,12 +668,13 @@ def write_report(args, info: dict, sections: list[tuple[Backend, list[SizeResult
             strict = rps(s, "post") / rps(s, "bare")
             same = rps(s, "post") / rps(s, "bare_py")
             lines.append(
-                f"| booking POST ≥ 0.10 × bare page ({label(s)}) | {strict:.3f} × the wrk bare page "
-                f"({same:.3f} × the same client's) | {verdict(strict >= 0.10)} |"
+                f"| booking POST ≥ 0.06 × bare page ({label(s)}) | {strict:.3f} × the wrk bare page "
+                f"({same:.3f} × the same client's) | {verdict(strict >= 0.06)} |"
             )
-        qs = sorted({sql_cell(by[s].queries["post"]) for s in sizes})
+        posts = {s: steady(by[s].queries["post"]["counts"]) for s in sizes}
         lines.append(
-            f"| booking POST SQL queries constant | {', '.join(map(str, qs))} | {verdict(len(qs) == 1)} |"
+            f"| booking POST SQL queries ≤ 10 | {', '.join(sql_cell(by[s].queries['post']) for s in sizes)} "
+            f"| {verdict(all(n <= 10 for n in posts.values()))} |"
         )
         for s in sizes:
             r = by[s]

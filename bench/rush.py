@@ -126,13 +126,17 @@ def opening_rush(
                 if outcome.startswith(("server", "unexpected")):
                     rush.note("booking POST", str(response.status))
             if outcome == "taken":
-                location = response.headers["location"]
-                again = get("picker after taken", location[location.index("/book/") :], jar)
-                # The client (with their session: rendered for them) and a new visitor (no cookies:
-                # the shared page cache) must both no longer be offered the lost time.
-                shared = get("picker after taken", location[location.index("/book/") :], {})
-                for page in (again, shared):
-                    if start in page.body.decode(errors="replace"):
+                # The form again with other free times (409), or a redirect to the picker: neither,
+                # nor the picker the client then opens, nor a new visitor's (no cookies: the shared
+                # page cache), may offer the lost time.
+                location = response.headers.get("location", "")
+                pages = [response] if response.status == 409 else []
+                again = location[location.index("/book/") :] if "/book/" in location else picker_path
+                pages.append(get("picker after taken", again, jar))
+                pages.append(get("picker after taken", again, {}))
+                for page in pages:
+                    offered = {when for _path, when in _SLOT_LINK.findall(page.body.decode(errors="replace"))}
+                    if start in offered:
                         with lock:
                             rush.stale += 1
         except OSError as error:
