@@ -108,7 +108,7 @@ def test_a_client_chooses_kissa_sees_cat_services_with_prices_and_books_with_the
 def test_the_same_journey_in_swedish(page, practice, shot, axe_check):
     day = next_open_weekday()
     page.goto("/")
-    page.get_by_role("button", name="Svenska").click()
+    page.get_by_role("link", name="Svenska").click()
     expect(page.get_by_role("group", name="Vilket djur kommer?")).to_be_visible()
     page.get_by_label("Katt", exact=True).check()
     page.get_by_role("button", name="Visa tjänster").click()

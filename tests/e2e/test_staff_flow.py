@@ -156,9 +156,9 @@ def test_reception_moves_a_visit_and_cancels_one_with_a_reason(page, shot, axe_c
     page.wait_for_load_state()
     to_cancel.refresh_from_db()
     assert to_cancel.status == "cancelled" and to_cancel.cancel_reason == "eläinlääkäri sairas"
-    # Back on the calendar the cancel came from, which says the client was not told (no email).
+    # Back on the calendar the cancel came from, which says to phone the client (no email).
     assert "/admin/calendar/" in page.url
-    expect(page.locator("ul.messagelist")).to_contain_text(words("kerro hänelle itse", "tell them yourself"))
+    expect(page.locator("ul.messagelist")).to_contain_text(words("puhelimitse", "by phone"))
     shot("staff-07-cancelled")
 
 
