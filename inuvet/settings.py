@@ -100,6 +100,9 @@ def sqlite_database(path: Path) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         },
+        # Kept open between requests like PostgreSQL's: opening the file and its PRAGMAs cost more
+        # than a cached page (bench/results.md).
+        "CONN_MAX_AGE": env_int("DJANGO_CONN_MAX_AGE", 60, maximum=3600),
         "TEST": {"NAME": path.with_name(f"test_{path.stem}.sqlite3")},
     }
 
