@@ -179,22 +179,13 @@ class AppointmentAdmin(ConfirmedSearch, admin.ModelAdmin):
                 if appointment.customer:
                     log_access(appointment.customer)
             statuses, later = self._statuses(appointment)
-            local = timezone.localtime(appointment.start)
             extra.update(
                 can_set_status=request.user.has_perm("bookings.change_appointment"),
                 can_reschedule=request.user.has_perm("bookings.reschedule_appointment"),
                 statuses=statuses,
                 statuses_later=later,
                 history=self._history(appointment),
-                move_form=MoveForm(
-                    service=appointment.service,
-                    initial={
-                        "date": local.date(),
-                        "time": local.time(),
-                        "practitioner": appointment.practitioner,
-                        "notify": True,
-                    },
-                ),
+                move_form=MoveForm.for_appointment(appointment),
             )
         return super().change_view(request, object_id, form_url, extra)
 

@@ -112,6 +112,13 @@ class MoveForm(OverrideField, TimeFields):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = service.practitioners.filter(is_active=True)
 
+    @classmethod
+    def for_appointment(cls, appointment: Appointment, data=None) -> "MoveForm":
+        """Starting from where the appointment is now (the appointment page and the move page)."""
+        local = timezone.localtime(appointment.start)
+        initial = {"date": local.date(), "time": local.time(), "practitioner": appointment.practitioner}
+        return cls(data, service=appointment.service, initial={**initial, "notify": True})
+
 
 class StaffBookingForm(ContactCleaning, OverrideField, TimeFields):
     """A phone or walk-in booking: an existing customer (chosen from the search) or a new one."""

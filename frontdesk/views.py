@@ -144,17 +144,7 @@ def move(request, pk: int):
             data["date"], data["time"] = when.date().isoformat(), when.strftime("%H:%M")
         except ValueError:
             pass
-    local = timezone.localtime(appointment.start)
-    form = MoveForm(
-        data,
-        service=appointment.service,
-        initial={
-            "date": local.date(),
-            "time": local.time(),
-            "practitioner": appointment.practitioner,
-            "notify": True,
-        },
-    )
+    form = MoveForm.for_appointment(appointment, data)
     refusal = None
     wants_json = request.headers.get("Accept") == "application/json"  # the calendar's drag
     if data is not None and form.is_valid():
