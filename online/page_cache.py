@@ -11,7 +11,9 @@ transaction in any case.
 
 Only pages that are the same for everyone are shared: a visitor carrying a session or a pending
 message is served fresh, and a page is kept only when rendering it used no CSRF token, set no
-cookie, wrote no session and queued no message. Any cache backend works: the versions come from the
+cookie, wrote no session and queued no message. A page with a form (the details form) is shared
+the same way with what each visitor must have their own, the CSRF token and the form's key, kept
+as markers and filled in per request (`serve_form`). Any cache backend works: the versions come from the
 database, so a per-process cache is as correct as a shared one (Redis), only less often warm.
 """
 
@@ -26,6 +28,7 @@ from django.utils.translation import get_language
 
 LIFETIME = 60  # seconds; the minute is part of the key, so "now" moves the page on anyway
 _KEPT_HEADERS = ("Content-Type", "Cache-Control", "Vary")
+_MARKER = "~fresh~"  # around a name in a shared form page: escaped by no template, typed by nobody
 
 
 def serve(
@@ -35,20 +38,56 @@ def serve(
     calendar versions this minute, else `render()` (kept for the next visitor when shareable).
     Only URLs whose query has nothing but the page's own `params` (once each) are shared, so that
     made-up parameters cannot fill the cache with copies."""
+    return _serve(request, versions, params, shared=render, own=render, fill=lambda content: content)
+
+
+def serve_form(
+    request: HttpRequest,
+    *,
+    versions: str,
+    render: Callable[[dict[str, str]], HttpResponse],
+    fresh: dict[str, Callable[[], str]],
+    params: tuple[str, ...] = (),
+) -> HttpResponse:
+    """`serve` for a page with a form: `fresh` names the values every visitor gets their own of
+    (name → a function making one), and `render(values)` puts them in the page. The shared copy
+    is rendered with markers for them and each visitor's copy filled in with new values, so no
+    token is ever shared. A maker is called only when its marker is in the page."""
+    markers = {name: f"{_MARKER}{name}{_MARKER}" for name in fresh}
+
+    def fill(content: bytes) -> bytes:
+        for name, marker in markers.items():
+            if marker.encode() in content:
+                content = content.replace(marker.encode(), fresh[name]().encode())
+        return content
+
+    return _serve(
+        request,
+        versions,
+        params,
+        shared=lambda: render(markers),
+        own=lambda: render({name: make() for name, make in fresh.items()}),
+        fill=fill,
+    )
+
+
+def _serve(request, versions, params, *, shared, own, fill) -> HttpResponse:
     if request.method not in ("GET", "HEAD") or _carries_state(request) or not _plain_query(request, params):
-        return render()
+        return own()
     key = _key(request, versions)
     kept = cache.get(key)
     if kept is not None:
         status, headers, content = kept
-        response = HttpResponse(content, status=status)
+        response = HttpResponse(fill(content), status=status)
         for name, value in headers:
             response[name] = value
         return response
-    response = render()
+    response = shared()
     if _shareable(request, response):
         headers = [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]
         cache.set(key, (response.status_code, headers, response.content), LIFETIME)
+    if not response.streaming:
+        response.content = fill(response.content)
     return response
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -231,6 +232,31 @@ def _remember_booked(request, response, appointment: Appointment) -> None:
 @ratelimit.limit_posts("booking")
 def details(request, service_id: int, practitioner: int | None, start):
     """The details form of one chosen time. Its URL alone says what is booked: no hidden state."""
+    if request.method == "POST":
+        return _details_sent(request, service_id, practitioner, start)
+    booked = _booked_here(request, start)
+    if booked is not None:
+        # Back after booking: the time is not free any more because this client took it.
+        messages.info(request, _("You have booked this time. Here is your booking."))
+        return redirect(appointment_manage_url(booked))
+    fresh = {"csrf_token": lambda: get_token(request), "request_key": new_request_key}
+    if proof_of_work.required(request):  # the page carries this visitor's own challenge
+        return _details_form(
+            request, service_id, practitioner, start, {k: make() for k, make in fresh.items()}
+        )
+    # Everyone opening this time sees the same empty form: shared, with their own token and key.
+    return page_cache.serve_form(
+        request,
+        versions=service_versions(service_id),
+        render=lambda values: _details_form(request, service_id, practitioner, start, values),
+        fresh=fresh,
+        params=("species",),
+    )
+
+
+def _chosen(request, service_id: int, practitioner: int | None, start):
+    """(service, species, practitioner or None), or the redirect for a practitioner who does not
+    offer the service."""
     service = get_object_or_404(Service.objects.bookable_online(), pk=service_id)
     species = _species_for_service(request, service)
     chosen = bookable_practitioners(service).filter(pk=practitioner).first() if practitioner else None
@@ -239,43 +265,51 @@ def details(request, service_id: int, practitioner: int | None, start):
             request, _("That practitioner does not offer this service. Please choose a time below.")
         )
         return redirect(_with_species(_picker_url(service, None, start), species))
+    return service, species, chosen
 
-    if request.method == "POST":
-        form = BookingDetailsForm(request.POST, service=service, species=species)
-        needs_proof = proof_of_work.required(request)
-        proof_of_work.count_attempt(request)
-        if form.is_valid():
-            if needs_proof and not proof_of_work.solved(form.cleaned_data["proof_of_work"]):
-                form.add_error(
-                    None,
-                    _(
-                        "Your browser did not finish the quick check this form needs right now. With "
-                        "JavaScript on, send the form again; without it, please call us."
-                    ),
-                )
-                return _render_details(request, form, service, chosen, start, status=400)
-            if ratelimit.over_limit(request, "new_booking"):
-                form.add_error(
-                    None, _("Too many bookings have been made from your connection in the last hour.")
-                )
-                return _render_details(request, form, service, chosen, start, status=429)
-            return _book(request, form, service, chosen, start)
-    else:
-        booked = _booked_here(request, start)
-        if booked is not None:
-            # Back after booking: the time is not free any more because this client took it.
-            messages.info(request, _("You have booked this time. Here is your booking."))
-            return redirect(appointment_manage_url(booked))
-        ids = [chosen.pk] if chosen else list(bookable_practitioners(service).values_list("pk", flat=True))
-        if not _is_offered(service, ids, start):
-            messages.error(request, _("That time is not available. Please choose another time."))
-            return redirect(_with_species(_picker_url(service, practitioner, start), species))
-        form = BookingDetailsForm(
-            initial={**request.session.get(DRAFT_KEY, {}), "request_key": new_request_key()},
-            service=service,
-            species=species,
+
+def _details_form(request, service_id: int, practitioner: int | None, start, values: dict[str, str]):
+    """The empty form (or the details kept from a time just lost), with `values`' CSRF token and
+    form key."""
+    chosen = _chosen(request, service_id, practitioner, start)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    service, species, chosen = chosen
+    ids = [chosen.pk] if chosen else list(bookable_practitioners(service).values_list("pk", flat=True))
+    if not _is_offered(service, ids, start):
+        messages.error(request, _("That time is not available. Please choose another time."))
+        return redirect(_with_species(_picker_url(service, practitioner, start), species))
+    form = BookingDetailsForm(
+        initial={**request.session.get(DRAFT_KEY, {}), "request_key": values["request_key"]},
+        service=service,
+        species=species,
+    )
+    return _render_details(request, form, service, chosen, start, csrf_token=values["csrf_token"])
+
+
+def _details_sent(request, service_id: int, practitioner: int | None, start):
+    chosen = _chosen(request, service_id, practitioner, start)
+    if isinstance(chosen, HttpResponse):
+        return chosen
+    service, species, chosen = chosen
+    form = BookingDetailsForm(request.POST, service=service, species=species)
+    needs_proof = proof_of_work.required(request)
+    proof_of_work.count_attempt(request)
+    if not form.is_valid():
+        return _render_details(request, form, service, chosen, start)
+    if needs_proof and not proof_of_work.solved(form.cleaned_data["proof_of_work"]):
+        form.add_error(
+            None,
+            _(
+                "Your browser did not finish the quick check this form needs right now. With "
+                "JavaScript on, send the form again; without it, please call us."
+            ),
         )
-    return _render_details(request, form, service, chosen, start)
+        return _render_details(request, form, service, chosen, start, status=400)
+    if ratelimit.over_limit(request, "new_booking"):
+        form.add_error(None, _("Too many bookings have been made from your connection in the last hour."))
+        return _render_details(request, form, service, chosen, start, status=429)
+    return _book(request, form, service, chosen, start)
 
 
 def _render_details(
@@ -287,6 +321,7 @@ def _render_details(
     status: int = 200,
     alternatives=None,
     at_cap: bool = False,
+    csrf_token: str | None = None,
 ):
     change_deadline = service.change_deadline(start)
     species = _form_species(form)
@@ -311,6 +346,8 @@ def _render_details(
         "alternatives_locked": has_locked(alternatives or []),
         "proof_of_work": proof_of_work.new_challenge() if proof_of_work.required(request) else None,
     }
+    if csrf_token is not None:  # else the context processor's, as on every page
+        context["csrf_token"] = csrf_token
     return render(request, "online/details.html", context, status=status)
 
 

@@ -1,13 +1,16 @@
 """The shared page cache (online/page_cache.py): served from the cache while nothing changed, never
 a time that a committed booking took, never anything personal."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -15,6 +18,7 @@ from bookings.models import Appointment, WorkingHours
 from bookings.services import book_appointment, cancel_appointment, move_appointment
 from online import page_cache
 from online.converters import SlotStartConverter
+from online.manage import DRAFT_KEY
 from tests.factories import (
     at,
     make_appointment,
@@ -232,3 +236,85 @@ def test_the_pickers_day_links_are_served_from_the_cache_too(client, checkup, da
     with CaptureQueriesContext(connection) as queries:
         again = client.get(url, query)
     assert again.status_code == 200 and len(queries) == 1
+
+
+# The details form: shared like the picker, with each visitor's own CSRF token and form key.
+
+
+def details(service, start):
+    return reverse("online:details", kwargs={"service_id": service.pk, "practitioner": None, "start": start})
+
+
+def hidden(page: bytes, name: str) -> str:
+    return re.search(rb'name="' + name.encode() + rb'" value="([^"]+)"', page).group(1).decode()
+
+
+def test_every_visitor_gets_their_own_token_and_key_in_the_shared_details_form(checkup, vet, day):
+    url = details(checkup, at(day, 9))
+    pages = []
+    for _ in range(3):
+        visitor = Client(enforce_csrf_checks=True)
+        with CaptureQueriesContext(connection) as queries:
+            response = visitor.get(url)
+        assert response.status_code == 200 and b"~fresh~" not in response.content
+        # (Whether this visitor must solve a challenge reads the rate-limit counters.)
+        page = [q for q in queries.captured_queries if "ratelimitcounter" not in q["sql"]]
+        pages.append((response, visitor, len(page)))
+    assert pages[1][2] == pages[2][2] == 1 < pages[0][2]  # served from the cache: the versions only
+    tokens = {hidden(r.content, "csrfmiddlewaretoken") for r, _, _ in pages}
+    keys = {hidden(r.content, "request_key") for r, _, _ in pages}
+    assert len(tokens) == 3 and len(keys) == 3
+    assert all(r.cookies[settings.CSRF_COOKIE_NAME].value for r, _, _ in pages)
+
+    # A visitor served from the cache books with it: their token passes the CSRF check.
+    response, visitor, _ = pages[2]
+    form = {
+        "csrfmiddlewaretoken": hidden(response.content, "csrfmiddlewaretoken"),
+        "request_key": hidden(response.content, "request_key"),
+        "name": "Maija Meikäläinen",
+        "phone": "0401234567",
+        "email": "maija@example.com",
+    }
+    booked = visitor.post(url, form)
+    assert booked.status_code == 302 and "/manage/" in booked["Location"], booked.content[:500]
+    assert Appointment.objects.get().start == at(day, 9)
+
+    # The time is taken now: nobody is served the cached form of it any more.
+    again = Client().get(url)
+    assert again.status_code == 302 and "/book/" in again["Location"]
+
+
+def test_a_visitor_with_details_kept_in_their_session_gets_them_and_nobody_else_does(
+    client, checkup, vet, day
+):
+    url = details(checkup, at(day, 9))
+    Client().get(url)  # the shared copy
+    session = client.session
+    session[DRAFT_KEY] = {"name": "Maija Meikäläinen", "email": "maija@example.com"}
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    assert "Maija Meikäläinen" in client.get(url).content.decode()
+    assert "Maija" not in Client().get(url).content.decode()
+
+
+def test_a_visitor_who_must_solve_a_challenge_gets_their_own_page(checkup, vet, day, settings):
+    url = details(checkup, at(day, 9))
+    assert b"data-proof-of-work" not in Client().get(url).content
+    settings.PROOF_OF_WORK = "always"
+    pages = [Client().get(url).content for _ in range(2)]
+    assert all(b"data-proof-of-work" in page for page in pages) and pages[0] != pages[1]
+
+
+def test_a_form_page_is_filled_in_per_request_also_when_it_is_not_kept(rf):
+    """A render that cannot be shared (it set a cookie) still gets real values, never markers."""
+    made = iter(["one", "two"])
+
+    def render(values):
+        response = HttpResponse(f"token={values['csrf_token']}")
+        response.set_cookie("booked", "ABC123")
+        return response
+
+    fresh = {"csrf_token": lambda: next(made)}
+    first = page_cache.serve_form(rf.get("/f"), versions="1", render=render, fresh=fresh)
+    second = page_cache.serve_form(rf.get("/f"), versions="1", render=render, fresh=fresh)
+    assert (first.content, second.content) == (b"token=one", b"token=two")
