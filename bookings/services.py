@@ -191,6 +191,14 @@ def _replayed(request_key_hash: str | None) -> Booked | None:
     return Booked(found, replayed=True) if found is not None else None
 
 
+def _replayed_or_raise(request_key_hash: str | None, error: type[Exception]) -> Booked:
+    """A refused booking that this very form made already (a double click) is that booking."""
+    replayed = _replayed(request_key_hash)
+    if replayed is None:
+        raise error
+    return replayed
+
+
 def _raise_slot_taken_on_overlap(error: IntegrityError) -> None:
     if EXCLUSION_CONSTRAINT in str(error):
         raise SlotTaken from error
@@ -261,10 +269,10 @@ def book_appointment(
         # second one sees the first one's appointment and gets SlotTaken.
         with transaction.atomic():
             locked = _lock_practitioners(candidates)
-            # After the lock: a double click's second request waits for the first, then finds it.
-            replayed = _replayed(request_key_hash)
-            if replayed is not None:
-                return replayed
+            # A double click's second request waits here for the first, and then finds the time
+            # taken (or the cap reached) by its own booking, or, with another practitioner free,
+            # is refused by the unique form key: each way below it gets the first one's booking.
+            # So the replay is looked for only when a booking fails, not on every booking.
             reason = ""
             if online:
                 free = _free_online(service, candidates, start, now=now)
@@ -279,9 +287,9 @@ def book_appointment(
                     now=now,
                 )
             if not free:
-                raise SlotTaken
+                return _replayed_or_raise(request_key_hash, SlotTaken)
             if online and _at_booking_cap(email, animal_name, now):
-                raise TooManyBookings
+                return _replayed_or_raise(request_key_hash, TooManyBookings)
             appointment = Appointment(
                 service=service,
                 practitioner=locked[free[0]],

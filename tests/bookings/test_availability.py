@@ -160,8 +160,10 @@ def schedules(draw):
     for _ in range(draw(st.integers(0, 8))):
         offset = draw(st.integers(-24 * 60, 8 * 24 * 60))
         length = draw(st.integers(5, 300))
-        start = base + timedelta(minutes=offset)
-        busy.append((start, start + timedelta(minutes=length)))
+        # Real instants (the database keeps UTC): wall-clock arithmetic would make, across the
+        # spring change, a busy hour like 03:00–04:00 that does not exist and lasts no time.
+        start = base.astimezone(UTC) + timedelta(minutes=offset)
+        busy.append((start.astimezone(TZ), (start + timedelta(minutes=length)).astimezone(TZ)))
     return Schedule(1, hours, busy=busy)
 
 
