@@ -182,8 +182,9 @@ def test_rate_limit_counts_posts_to_both_servers_when_they_share_redis(tmp_path_
 
 
 def test_a_time_booked_on_one_server_leaves_the_cached_picker_of_both_at_once(tmp_path_factory, shared_redis):
-    """Both servers share the page cache (Redis): each keeps the picker it rendered, and a booking
-    on A must never leave B (or A) offering the taken time, not even for the rest of the minute."""
+    """Both servers share the page cache (Redis): each keeps the picker and the details form it
+    rendered, and a booking on A must never leave B (or A) offering the taken time, not even for
+    the rest of the minute."""
     vet = make_practitioner("Aino")
     service = make_service([vet])
     day = next_open_weekday()
@@ -202,7 +203,8 @@ def test_a_time_booked_on_one_server_leaves_the_cached_picker_of_both_at_once(tm
         for n, start in enumerate(starts):
             booking, checking = (a, b) if n % 2 == 0 else (b, a)
             assert offered(checking, start) and offered(booking, start)  # both pages are now cached
-            client = Visitor(booking.url)
+            assert Visitor(checking.url).get(details_path(service, None, start))[0] == 200  # and the form
+            client = Visitor(booking.url)  # served the form the other server rendered, with its own token
             _, _, form = client.get(details_path(service, None, start))
             details = {"name": f"Client {n}", "phone": f"040 123456{n}", "email": f"c{n}@example.com"}
             assert (
@@ -211,4 +213,6 @@ def test_a_time_booked_on_one_server_leaves_the_cached_picker_of_both_at_once(tm
             )
             assert not offered(checking, start), logs(a, b)
             assert not offered(booking, start), logs(a, b)
+            status, headers, _ = Visitor(checking.url).get(details_path(service, None, start))
+            assert status == 302 and "/book/" in headers["Location"], logs(a, b)  # "not available"
     assert Appointment.objects.count() == len(starts)
