@@ -279,7 +279,8 @@ def verify(args) -> dict:
 
 
 def profile(args) -> dict:
-    """The slot picker and the booking POST under a sampling profiler, in-process."""
+    """The start page, the slot picker, the details form and the booking POST under a sampling
+    profiler, in-process."""
     p = json.loads(Path(args.plan).read_text())
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -303,7 +304,12 @@ def profile(args) -> dict:
         for _ in range(args.picker_requests):
             assert client.get(p["paths"]["start"]).status_code == 200
 
-    for name, work in (("start", start), ("picker", picker), ("post", posts)):
+    def details():
+        for _ in range(args.picker_requests):
+            client.cookies.clear()  # each a new visitor, as wrk's
+            assert client.get(p["paths"]["details"]).status_code == 200
+
+    for name, work in (("start", start), ("picker", picker), ("details", details), ("post", posts)):
         started = time.perf_counter()
         try:
             from pyinstrument import Profiler

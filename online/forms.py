@@ -8,6 +8,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, Q
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
@@ -148,9 +149,9 @@ class BookingDetailsForm(ContactFields):
 
 def species_for(service):
     """The active species a service takes (a service naming none takes every one)."""
-    species = Species.objects.filter(is_active=True)
     named = service.species.all()
-    return species.filter(pk__in=named.values("pk")) if named.exists() else species
+    # One lazy queryset: nothing is asked of the database until the field needs its choices.
+    return Species.objects.filter(is_active=True).filter(Q(pk__in=named.values("pk")) | ~Exists(named))
 
 
 class LookupForm(forms.Form):
