@@ -190,8 +190,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "axes",
     "auditlog",
     "django_otp",
@@ -313,9 +311,6 @@ from django.contrib.messages import constants as message_constants  # noqa: E402
 
 MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST") or "localhost"
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587, maximum=65535)

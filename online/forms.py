@@ -1,7 +1,8 @@
 """The client's forms: booking details and finding one's booking.
 
-Templates render them with crispy's `|crispy` filter, which never writes a <form> tag of its own:
-a form nested in the page's form is dropped by browsers, and its submit button then sends nothing.
+Templates draw their fields with templates/_form_fields.html, which never writes a <form> tag of its
+own: a form nested in the page's form is dropped by browsers, and its submit button then sends
+nothing.
 """
 
 from datetime import date

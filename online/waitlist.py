@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -36,9 +35,6 @@ class EarlierForm(forms.Form):
     def __init__(self, *args, service: Service, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].queryset = bookable_practitioners(service)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
 
 
 class WaitlistForm(ContactCleaning, EarlierForm):
