@@ -138,6 +138,7 @@ def load_calendar(
     exclude_appointment: Appointment | None = None,
     margin_days: int = 1,
     related: tuple[str, ...] | None = None,
+    busy_between: tuple[datetime, datetime] | None = None,
 ) -> CalendarData:
     """The calendar of these practitioners (None: all) for the local days given, in three queries.
 
@@ -145,6 +146,8 @@ def load_calendar(
     which covers buffers and intervals crossing midnight), from `appointments` (default: the
     active ones), as named rows of `appointment_fields`, or, given `related`, as model instances
     with those relations joined (the staff calendar's blocks). The windows are indexed range scans.
+    Given `busy_between`, only the appointments meeting that span are loaded: enough to ask
+    whether one time is free, which no appointment outside its occupied span can change.
     """
     tz = local_tz()
     window_start = datetime.combine(first_day - timedelta(days=margin_days), time(0), tzinfo=tz)
@@ -179,7 +182,7 @@ def load_calendar(
     queryset = (appointments if appointments is not None else Appointment.objects.active()).filter(mine)
     if exclude_appointment is not None:
         queryset = queryset.exclude(pk=exclude_appointment.pk)
-    queryset = queryset.overlapping(window_start, window_end).order_by("start", "pk")
+    queryset = queryset.overlapping(*(busy_between or (window_start, window_end))).order_by("start", "pk")
     rows = list(
         queryset.select_related(*related)
         if related is not None

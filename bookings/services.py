@@ -116,7 +116,14 @@ def _free_online(
         OutsideBookingWindow: nobody could take that time even with an empty calendar.
     """
     day = start.astimezone(local_tz()).date()
-    calendar = load_calendar(day, day, practitioner_ids=candidates, exclude_appointment=exclude)
+    _end, occupied_start, occupied_end = occupied_span(service, start)
+    calendar = load_calendar(
+        day,
+        day,
+        practitioner_ids=candidates,
+        exclude_appointment=exclude,
+        busy_between=(occupied_start, occupied_end),  # one time is asked: only its neighbours matter
+    )
     rules = {
         "rules": rules_for(service),
         "first_day": day,

@@ -86,6 +86,20 @@ def test_overlapping_slot_of_another_service_is_taken_too(vet, checkup, open_day
     assert book(checkup, at(open_day, 10, 15)).start == at(open_day, 10, 15)
 
 
+def test_the_new_visits_own_buffers_keep_it_off_its_neighbours(vet, open_day):
+    """The re-check reads only the appointments near the time asked: near means the new visit's
+    occupied span, buffers included, not just its own minutes."""
+    surgery = make_service([vet], duration=30, buffer_before=15, buffer_after=15, slot_step=15)
+    quick = make_service([vet], duration=15, slot_step=15)
+    book(quick, at(open_day, 9, 15))  # 09:15–09:30
+    book(quick, at(open_day, 10, 30))  # 10:30–10:45
+    with pytest.raises(SlotTaken):
+        book(surgery, at(open_day, 9, 30))  # would hold 09:15–10:15
+    with pytest.raises(SlotTaken):
+        book(surgery, at(open_day, 10))  # would hold 09:45–10:45
+    assert book(surgery, at(open_day, 9, 45)).start == at(open_day, 9, 45)  # 09:30–10:30: free
+
+
 def test_any_practitioner_gets_the_next_free_one(vet, checkup, open_day):
     second = make_practitioner("Mikko Korhonen", order=5)
     checkup.practitioners.add(second)
