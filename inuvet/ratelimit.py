@@ -50,6 +50,12 @@ def over_limit(request, scope: str, *, who: str | None = None) -> bool:
     return _store().used(_key(scope, who if who is not None else client_ip(request)), window) >= limit
 
 
+def first_use(token: str, window: int) -> bool:
+    """True the first time `token` is used within `window` seconds, on any worker or server (the
+    same storage as the limits, whether limits are on or not): for things that work once."""
+    return _store().take(_key("once", token), 1, window) == 0
+
+
 def count(request, scope: str) -> None:
     """Record one use of the scope by this client (nothing once the allowance is used up)."""
     try_use(request, scope)

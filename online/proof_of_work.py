@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from altcha.v1 import ChallengeOptions, create_challenge, verify_solution
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -48,9 +47,10 @@ def solved(payload: str) -> bool:
         return False
     # One challenge, one use: its salt (random, and covered by the signature) is kept until the
     # challenge would expire anyway. Not the payload's bytes: the same solution can be re-encoded.
+    # Kept where the rate limits are (the database, or Redis): shared by every worker and server,
+    # and out of the page cache, whose copies could otherwise push it out.
     salt = json.loads(base64.b64decode(payload))["salt"]
-    used = salted_hmac("online.proof-of-work.used", salt).hexdigest()
-    return cache.add(f"pow-used:{used}", 1, timeout=int(LIFETIME.total_seconds()) + 60)
+    return ratelimit.first_use(f"proof-of-work:{salt}", int(LIFETIME.total_seconds()) + 60)
 
 
 SITE = "all addresses"  # who the site-wide threshold counts
