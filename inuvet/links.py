@@ -1,9 +1,15 @@
-"""Absolute links for emails and calendar files, built on the public address of the app; and the
-`next` address a page returns to, only ever on this site."""
+"""Absolute links for emails and calendar files, built on the public address of the app; the
+`next` address a page returns to, only ever on this site; and the ids links carry."""
 
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def is_id(value: str) -> bool:
+    """A database id as our links and forms write it: ASCII digits, no sign, no leading zero.
+    (`str.isdigit` also takes "¹" and "١", which int() then refuses: a 500 from a query string.)"""
+    return 0 < len(value) <= 9 and value.isascii() and value.isdigit() and value[0] != "0"
 
 
 def public_url(viewname: str, **kwargs) -> str:

@@ -30,6 +30,7 @@ from bookings.tokens import current_manage_token, token_matches
 from customers.forms import ContactFields
 from inuvet import ratelimit
 from inuvet.background import after_response
+from inuvet.links import is_id
 from online.calendar_links import google_calendar_url, map_url, outlook_calendar_url
 from online.forms import EmailForm, LookupForm
 from online.picker import url_per_slot, week_asked_for, week_context, week_of
@@ -217,7 +218,7 @@ def manage_move_confirm(request, appointment: Appointment, token: str, start):
         # The practitioner the confirm step named, and nobody else (the service enforces it);
         # without one, the booked practitioner.
         choice = request.POST.get("practitioner", "")
-        valid = choice.isascii() and choice.isdigit() and len(choice) <= 9
+        valid = is_id(choice)
         practitioner = (
             bookable_practitioners(appointment.service).filter(pk=int(choice)).first() if valid else None
         )

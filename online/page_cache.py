@@ -20,25 +20,34 @@ database, so a per-process cache is as correct as a shared one (Redis), only les
 import hashlib
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
 LIFETIME = 60  # seconds; the minute is part of the key, so "now" moves the page on anyway
 _KEPT_HEADERS = ("Content-Type", "Cache-Control", "Vary")
-_MARKER = "~fresh~"  # around a name in a shared form page: escaped by no template, typed by nobody
 
 
 def serve(
-    request: HttpRequest, *, versions: str, render: Callable[[], HttpResponse], params: tuple[str, ...] = ()
+    request: HttpRequest,
+    *,
+    versions: str,
+    render: Callable[[], HttpResponse],
+    params: tuple[str, ...] = (),
+    canonical: Callable[[QueryDict], bool] | None = None,
 ) -> HttpResponse:
     """The page for this request: from the cache when an identical one was rendered for the same
     calendar versions this minute, else `render()` (kept for the next visitor when shareable).
-    Only URLs whose query has nothing but the page's own `params` (once each) are shared, so that
-    made-up parameters cannot fill the cache with copies."""
-    return _serve(request, versions, params, shared=render, own=render, fill=lambda content: content)
+    Only URLs whose query has nothing but the page's own `params` (once each), with values the
+    page's own links write (`canonical`), are shared, so that made-up parameters and spellings
+    cannot fill the cache with copies of a page."""
+    return _serve(
+        request, versions, (params, canonical), shared=render, own=render, fill=lambda content: content
+    )
 
 
 def serve_form(
@@ -48,12 +57,16 @@ def serve_form(
     render: Callable[[dict[str, str]], HttpResponse],
     fresh: dict[str, Callable[[], str]],
     params: tuple[str, ...] = (),
+    canonical: Callable[[QueryDict], bool] | None = None,
 ) -> HttpResponse:
     """`serve` for a page with a form: `fresh` names the values every visitor gets their own of
     (name → a function making one), and `render(values)` puts them in the page. The shared copy
     is rendered with markers for them and each visitor's copy filled in with new values, so no
     token is ever shared. A maker is called only when its marker is in the page."""
-    markers = {name: f"{_MARKER}{name}{_MARKER}" for name in fresh}
+    # Escaped by no template; derived from the secret key, so that no text typed by staff or a
+    # visitor can hold one (a token would be put there too).
+    secret = salted_hmac("online.page-cache.marker", "fresh").hexdigest()[:20]
+    markers = {name: f"~{secret}~{name}~" for name in fresh}
 
     def fill(content: bytes) -> bytes:
         for name, marker in markers.items():
@@ -64,15 +77,15 @@ def serve_form(
     return _serve(
         request,
         versions,
-        params,
+        (params, canonical),
         shared=lambda: render(markers),
         own=lambda: render({name: make() for name, make in fresh.items()}),
         fill=fill,
     )
 
 
-def _serve(request, versions, params, *, shared, own, fill) -> HttpResponse:
-    if request.method not in ("GET", "HEAD") or _carries_state(request) or not _plain_query(request, params):
+def _serve(request, versions, query, *, shared, own, fill) -> HttpResponse:
+    if request.method not in ("GET", "HEAD") or _carries_state(request) or not _plain_query(request, *query):
         return own()
     key = _key(request, versions)
     kept = cache.get(key)
@@ -103,7 +116,9 @@ def remember(question: str, *, versions: str, work_out: Callable[[], bool]) -> b
 
 
 def _key(request: HttpRequest, versions: str) -> str:
-    return "page:" + _digest(request.get_full_path(), get_language() or "", versions)
+    # The query as parsed, in order: "?a=1&b=2", "?b=2&a=1" and "?%61=1&b=2" are one page.
+    query = urlencode(sorted(request.GET.items()))
+    return "page:" + _digest(request.path, query, get_language() or "", versions)
 
 
 def _digest(*parts: str) -> str:
@@ -111,8 +126,11 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join((*parts, minute)).encode()).hexdigest()
 
 
-def _plain_query(request: HttpRequest, params: tuple[str, ...]) -> bool:
-    return all(name in params and len(values) == 1 for name, values in request.GET.lists())
+def _plain_query(request: HttpRequest, params: tuple[str, ...], canonical) -> bool:
+    query = request.GET
+    if not all(name in params and len(values) == 1 for name, values in query.lists()):
+        return False
+    return canonical is None or canonical(query)
 
 
 def _carries_state(request: HttpRequest) -> bool:

@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 from bookings.calendar import find_first_free_slot, local_tz, monday_of
 from bookings.models import Service
 from bookings.templatetags.booking_format import day_and_time, day_text
+from inuvet.links import is_id
 from online.converters import SlotStartConverter
 
 _PLACEHOLDER_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+WEEKS_AHEAD = timedelta(days=731)  # the last week the picker goes to
 
 
 def week_asked_for(request, service: Service, practitioner_ids: list[int], exclude=None) -> date:
@@ -32,7 +36,39 @@ def week_asked_for(request, service: Service, practitioner_ids: list[int], exclu
         day = date.fromisoformat(value)
     except ValueError:
         return this_week
-    return min(max(monday_of(day), this_week), monday_of(timezone.localdate() + timedelta(days=731)))
+    return min(max(monday_of(day), this_week), monday_of(timezone.localdate() + WEEKS_AHEAD))
+
+
+def is_canonical_query(query) -> bool:
+    """Whether the picker's query is one of those its own links make: a week that is a Monday it
+    shows (or "first"), a day of that week, "any" or a practitioner's number, a species number.
+    Only those pages are shared (online/page_cache.py): "week=2026-12-08", "week=02026-12-07" or
+    "day=junk" show a page too, but each would be one more copy of it."""
+    this_week = monday_of(timezone.localdate())
+    last_week = monday_of(timezone.localdate() + WEEKS_AHEAD)
+    week, day = query.get("week"), query.get("day")
+    monday = _iso_date(week) if week not in (None, "first") else None
+    if week not in (None, "first") and not (
+        monday and monday.weekday() == 0 and this_week <= monday <= last_week
+    ):
+        return False
+    if day is not None:
+        first, last = (
+            (monday, monday + timedelta(days=6)) if monday else (this_week, last_week + timedelta(days=6))
+        )
+        asked = _iso_date(day)
+        if asked is None or not first <= asked <= last:
+            return False
+    practitioner = query.get("practitioner", "any")
+    return (practitioner == "any" or is_id(practitioner)) and is_id(query.get("species", "1"))
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.isoformat() == value else None  # not "20261207" nor "2026-W50-1"
 
 
 def url_per_slot(viewname: str, **kwargs):

@@ -28,10 +28,19 @@ from bookings.opening_hours import opening_hours
 from bookings.services import BookingError, TooManyBookings
 from bookings.tokens import new_request_key
 from inuvet import ratelimit
+from inuvet.links import is_id
 from online import page_cache, proof_of_work
 from online.forms import BookingDetailsForm
 from online.manage import DRAFT_KEY, appointment_manage_url  # typed details kept in the session
-from online.picker import has_locked, slot_rows, url_per_slot, week_asked_for, week_context, week_of
+from online.picker import (
+    has_locked,
+    is_canonical_query,
+    slot_rows,
+    url_per_slot,
+    week_asked_for,
+    week_context,
+    week_of,
+)
 from online.services import book_online
 from online.steps import progress
 
@@ -49,7 +58,7 @@ def _species_asked(request) -> tuple[Species | None, bool]:
     value = request.GET.get("species", "")
     if not value:
         return None, False
-    species = Species.objects.filter(is_active=True, pk=value).first() if value.isdigit() else None
+    species = Species.objects.filter(is_active=True, pk=value).first() if is_id(value) else None
     return species, species is None
 
 
@@ -65,8 +74,16 @@ def _with_species(url: str, species: Species | None) -> str:
 @gzip_page
 def home(request):
     return page_cache.serve(
-        request, versions=practice_version(), render=lambda: _home(request), params=("species",)
+        request,
+        versions=practice_version(),
+        render=lambda: _home(request),
+        params=("species",),
+        canonical=_species_is_canonical,
     )
+
+
+def _species_is_canonical(query) -> bool:
+    return is_id(query.get("species", "1"))
 
 
 def _home(request):
@@ -132,6 +149,7 @@ def slot_picker(request, service_id: int):
         versions=service_versions(service_id),
         render=lambda: _slot_picker(request, service_id),
         params=("week", "practitioner", "day", "species"),
+        canonical=is_canonical_query,
     )
 
 
@@ -251,6 +269,7 @@ def details(request, service_id: int, practitioner: int | None, start):
         render=lambda values: _details_form(request, service_id, practitioner, start, values),
         fresh=fresh,
         params=("species",),
+        canonical=_species_is_canonical,
     )
 
 

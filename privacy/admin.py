@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from customers.models import Customer
 from inuvet import audit_display
 from inuvet.audit import log_accesses
+from inuvet.links import is_id
 from privacy.models import ConsentRecord, DataSubjectRequest, ErasureReceipt, ExportRecord
 from privacy.registry import AuditEntries, Person, find_everywhere, receipt_lines
 from privacy.services import save_request
@@ -87,7 +88,7 @@ class PersonWidget(forms.HiddenInput):
 
     def render(self, name, value, attrs=None, renderer=None):
         hidden = super().render(name, value, attrs, renderer)
-        customer = Customer.objects.filter(pk=value).first() if str(value or "").isdigit() else None
+        customer = Customer.objects.filter(pk=value).first() if is_id(str(value or "")) else None
         shown = (
             format_html("<strong>{}</strong> · {}", customer.name, customer.phone_display)
             if customer
@@ -164,7 +165,7 @@ class DataSubjectRequestAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if request.GET.get("customer", "").isdigit():
+        if is_id(request.GET.get("customer", "")):
             initial["customer"] = request.GET["customer"]
         return initial
 
@@ -289,10 +290,10 @@ class PersonFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = request.GET.get(self.parameter_name, "")
-        return [(value, _("Customer #%(pk)s") % {"pk": value})] if value.isdigit() else []
+        return [(value, _("Customer #%(pk)s") % {"pk": value})] if is_id(value) else []
 
     def queryset(self, request, queryset):
-        if not (self.value() or "").isdigit():
+        if not is_id(self.value() or ""):
             return queryset
         person = Person(list(Customer.objects.filter(pk=int(self.value()))))
         entries = find_everywhere(person, only={AuditEntries.key})[AuditEntries.key]
@@ -307,7 +308,7 @@ class ActionFilter(admin.SimpleListFilter):
         return [(str(value), label) for value, label in audit_display.ACTIONS.items()]
 
     def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if (self.value() or "").isdigit() else queryset
+        return queryset.filter(action=self.value()) if is_id(self.value() or "") else queryset
 
 
 class RecordTypeFilter(admin.SimpleListFilter):
@@ -324,7 +325,7 @@ class RecordTypeFilter(admin.SimpleListFilter):
         )
 
     def queryset(self, request, queryset):
-        return queryset.filter(content_type_id=self.value()) if (self.value() or "").isdigit() else queryset
+        return queryset.filter(content_type_id=self.value()) if is_id(self.value() or "") else queryset
 
 
 class ActorFilter(admin.SimpleListFilter):
@@ -338,7 +339,7 @@ class ActorFilter(admin.SimpleListFilter):
         return sorted({(str(pk), name) for pk, name in actors.distinct()}, key=lambda pair: pair[1])
 
     def queryset(self, request, queryset):
-        return queryset.filter(actor_id=self.value()) if (self.value() or "").isdigit() else queryset
+        return queryset.filter(actor_id=self.value()) if is_id(self.value() or "") else queryset
 
 
 class AuditLogEntryAdmin(ReadOnlyAdmin):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.models import Appointment
 from customers.models import Customer
 from inuvet.audit import log_accesses, require_permission
+from inuvet.links import is_id
 from inuvet.spreadsheets import csv_dialect, safe_cell
 from privacy.erasure import erase_person
 from privacy.exports import zip_download
@@ -90,7 +91,7 @@ def find_person(request):
 
 def _request_from(request) -> DataSubjectRequest | None:
     value = request.POST.get("for_request") or request.GET.get("for_request") or ""
-    return DataSubjectRequest.objects.filter(pk=value).first() if value.isdigit() else None
+    return DataSubjectRequest.objects.filter(pk=value).first() if is_id(value) else None
 
 
 @require_POST
@@ -99,7 +100,7 @@ def link_person(request):
     require_permission(request, "privacy.change_datasubjectrequest")
     privacy_request = _request_from(request)
     customer_id = request.POST.get("customer", "")
-    customer = Customer.objects.filter(pk=customer_id).first() if customer_id.isdigit() else None
+    customer = Customer.objects.filter(pk=customer_id).first() if is_id(customer_id) else None
     if privacy_request is None or customer is None:
         messages.error(request, _("Choose the person and the request."))
         return redirect(reverse("admin:privacy_find"))

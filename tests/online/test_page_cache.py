@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bookings.calendar import monday_of
 from bookings.models import Appointment, WorkingHours
 from bookings.services import book_appointment, cancel_appointment, move_appointment
 from online import page_cache
@@ -39,7 +40,7 @@ def day():
 def picker(client, service, day, practitioner="any"):
     url = reverse("online:slots", kwargs={"service_id": service.pk})
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, {"week": day.isoformat(), "practitioner": practitioner})
+        response = client.get(url, {"week": monday_of(day).isoformat(), "practitioner": practitioner})
     assert response.status_code == 200
     return response.content.decode(), len(queries)
 
@@ -231,7 +232,7 @@ def test_made_up_query_parameters_are_rendered_but_never_kept(rf):
 def test_the_pickers_day_links_are_served_from_the_cache_too(client, checkup, day):
     """Each day of the phone's strip is a link with ?day=: those pages are shared like the week."""
     url = reverse("online:slots", kwargs={"service_id": checkup.pk})
-    query = {"week": day.isoformat(), "practitioner": "any", "day": day.isoformat()}
+    query = {"week": monday_of(day).isoformat(), "practitioner": "any", "day": day.isoformat()}
     client.get(url, query)
     with CaptureQueriesContext(connection) as queries:
         again = client.get(url, query)
@@ -318,3 +319,56 @@ def test_a_form_page_is_filled_in_per_request_also_when_it_is_not_kept(rf):
     first = page_cache.serve_form(rf.get("/f"), versions="1", render=render, fresh=fresh)
     second = page_cache.serve_form(rf.get("/f"), versions="1", render=render, fresh=fresh)
     assert (first.content, second.content) == (b"token=one", b"token=two")
+
+
+def kept(client, url) -> bool:
+    """Whether a second new visitor is served this URL from the cache (a single query)."""
+    first = client.get(url)
+    assert first.status_code in (200, 302), (url, first.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(url)
+    return len([q for q in queries.captured_queries if "ratelimitcounter" not in q["sql"]]) == 1
+
+
+def test_only_the_spellings_our_own_links_write_are_kept(client, checkup, vet, day):
+    """Else every "?species=01", "?week=<a Tuesday>" or "?day=junk" is one more copy of a page, and
+    a flood of them pushes everything else out of the cache."""
+    picker_url = reverse("online:slots", kwargs={"service_id": checkup.pk})
+    monday = monday_of(day)
+    canonical = f"{picker_url}?practitioner=any&week={monday}&day={day}"
+    assert kept(Client(), canonical)
+    for made_up in (
+        f"{picker_url}?practitioner=any&week={monday + timedelta(days=1)}",  # not a Monday
+        f"{picker_url}?practitioner=any&week=2099-01-05",  # beyond the last week shown
+        f"{picker_url}?practitioner=any&week={monday}&day={monday + timedelta(days=9)}",  # another week's day
+        f"{picker_url}?practitioner=any&week={monday}&day=junk",
+        f"{picker_url}?practitioner=01&week={monday}",
+        "/?species=01",
+        "/?species=%EF%BC%91",  # a full-width one
+    ):
+        assert not kept(Client(), made_up), made_up
+
+
+def test_one_query_in_another_order_or_encoding_is_one_page(checkup, vet, day):
+    picker_url = reverse("online:slots", kwargs={"service_id": checkup.pk})
+    monday = monday_of(day)
+    Client().get(f"{picker_url}?practitioner=any&week={monday}")
+    for same in (
+        f"{picker_url}?week={monday}&practitioner=any",
+        f"{picker_url}?%77eek={monday}&practitioner=any",
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert Client().get(same).status_code == 200
+        assert len(queries) == 1, same
+
+
+@pytest.mark.parametrize("value", ["¹", "١", "１", "0", "-1", "9" * 20])
+def test_a_species_number_in_other_digits_is_a_message_not_an_error(checkup, vet, day, value):
+    """str.isdigit() takes "¹", int() does not: that was a 500 from a query string."""
+    for url in (
+        "/",
+        reverse("online:slots", kwargs={"service_id": checkup.pk}),
+        details(checkup, at(day, 9)),
+    ):
+        response = Client().get(url, {"species": value})
+        assert response.status_code in (200, 302), (url, value, response.status_code)

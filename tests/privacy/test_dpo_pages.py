@@ -140,3 +140,16 @@ def test_the_marketing_list_comes_for_finnish_excel_too(office):
     finnish = office.get(reverse("admin:privacy_marketing"), {"format": "fi"}).content.decode("utf-8-sig")
     assert "Markkinointi Myönteinen,mm@example.com" in plain
     assert "Markkinointi Myönteinen;mm@example.com" in finnish
+
+
+@pytest.mark.parametrize("value", ["¹", "١", "0", "x"])
+def test_an_id_in_other_digits_is_no_error_on_the_dpo_pages(office, value):
+    """str.isdigit() takes "¹", int() does not: these were 500s from a query string or a form."""
+    pages = [
+        office.get(f"{reverse('admin:privacy_datasubjectrequest_add')}?customer={value}"),
+        office.get(reverse("admin:privacy_find"), {"for_request": value}),
+        office.post(reverse("admin:privacy_find"), {"q": "Maija", "for_request": value}),
+        office.post(reverse("admin:privacy_link"), {"for_request": value, "customer": value}),
+        office.get(reverse("admin:privacy_datasubjectrequest_changelist"), {"customer": value}),
+    ]
+    assert all(page.status_code < 500 for page in pages), [page.status_code for page in pages]
