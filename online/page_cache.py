@@ -116,8 +116,9 @@ def remember(question: str, *, versions: str, work_out: Callable[[], bool]) -> b
 
 
 def _key(request: HttpRequest, versions: str) -> str:
-    # The query as parsed, in order: "?a=1&b=2", "?b=2&a=1" and "?%61=1&b=2" are one page.
-    query = urlencode(sorted(request.GET.items()))
+    # The query as parsed, in order, empty values left out (the pages read them as not given):
+    # "?a=1&b=2", "?b=2&a=1", "?%61=1&b=2" and "?a=1&b=2&c=" are one page.
+    query = urlencode(sorted((name, value) for name, value in request.GET.items() if value))
     return "page:" + _digest(request.path, query, get_language() or "", versions)
 
 

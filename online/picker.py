@@ -46,7 +46,7 @@ def is_canonical_query(query) -> bool:
     "day=junk" show a page too, but each would be one more copy of it."""
     this_week = monday_of(timezone.localdate())
     last_week = monday_of(timezone.localdate() + WEEKS_AHEAD)
-    week, day = query.get("week"), query.get("day")
+    week, day = query.get("week") or None, query.get("day") or None  # empty: as if not given
     monday = _iso_date(week) if week not in (None, "first") else None
     if week not in (None, "first") and not (
         monday and monday.weekday() == 0 and this_week <= monday <= last_week
@@ -60,7 +60,7 @@ def is_canonical_query(query) -> bool:
         if asked is None or not first <= asked <= last:
             return False
     practitioner = query.get("practitioner", "any")
-    return (practitioner == "any" or is_id(practitioner)) and is_id(query.get("species", "1"))
+    return (practitioner == "any" or is_id(practitioner)) and is_id(query.get("species") or "1")
 
 
 def _iso_date(value: str) -> date | None:

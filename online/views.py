@@ -83,7 +83,7 @@ def home(request):
 
 
 def _species_is_canonical(query) -> bool:
-    return is_id(query.get("species", "1"))
+    return is_id(query.get("species") or "1")
 
 
 def _home(request):
