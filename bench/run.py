@@ -416,7 +416,9 @@ def measure_backend(args, backend: Backend, work: Path, bare: Server) -> list[Si
 
     if args.profile:
         r = results[-1]
-        log(f"{backend.name} {label(r.size)}: profiling the start page, the slot picker, the details form and the booking POST")
+        log(
+            f"{backend.name} {label(r.size)}: profiling the start page, the slot picker, the details form and the booking POST"
+        )
         out_dir, name = str(BENCH / "profiles"), f"{backend.name.lower()}-{label(r.size)}"
         r.profile = appside(
             r.env, "profile", "--plan", str(r.plan_path), "--out-dir", out_dir, "--label", name
