@@ -277,9 +277,10 @@ def book_appointment(
         with transaction.atomic():
             locked = _lock_practitioners(candidates)
             # A double click's second request waits here for the first, and then finds the time
-            # taken (or the cap reached) by its own booking, or, with another practitioner free,
-            # is refused by the unique form key: each way below it gets the first one's booking.
-            # So the replay is looked for only when a booking fails, not on every booking.
+            # taken by its own booking, or, with another practitioner free, is refused by the
+            # unique form key: either way below it gets the first one's booking. So the replay is
+            # looked for only when a booking fails, not on every booking (the cap too, in case
+            # the address was confirmed meanwhile).
             reason = ""
             if online:
                 free = _free_online(service, candidates, start, now=now)

@@ -24,6 +24,7 @@ from customers.models import Customer
 from frontdesk.forms import OVERRIDE_REASONS, StaffBookingForm, floor_to_step
 from frontdesk.search import find_people
 from inuvet.audit import log_access, log_accesses, require_permission
+from inuvet.links import is_id
 
 ACTIONS = {"book", "search", "times", "now", "unchoose"}
 
@@ -38,7 +39,7 @@ def _initial(request) -> dict:
         "request_key": secrets.token_urlsafe(24),
     }
     for key in ("service", "practitioner"):
-        if request.GET.get(key, "").isdigit():
+        if is_id(request.GET.get(key, "")):
             initial[key] = request.GET[key]
     try:
         when = datetime.fromisoformat(request.GET.get("start", ""))
@@ -52,7 +53,7 @@ def _initial(request) -> dict:
 
 
 def _step_of(service_id) -> int:
-    service = Service.objects.filter(pk=service_id).first() if str(service_id or "").isdigit() else None
+    service = Service.objects.filter(pk=service_id).first() if is_id(str(service_id or "")) else None
     return service.slot_step if service else 5
 
 
@@ -90,7 +91,7 @@ def _apply(data: QueryDict) -> str:
             return "times"
         data["date"], data["time"] = when.date().isoformat(), when.strftime("%H:%M")
         return "slot"
-    if data.get("choose", "").isdigit():
+    if is_id(data.get("choose", "")):
         data["customer"] = data["choose"]
         return "choose"
     action = data.get("action", "")
@@ -116,14 +117,12 @@ def _free_times_shown(form) -> tuple[Service | None, list]:
     free then when no practitioner was chosen."""
     service_id, practitioner_id = form["service"].value(), form["practitioner"].value()
     service = (
-        Service.objects.filter(pk=service_id, is_active=True).first() if str(service_id).isdigit() else None
+        Service.objects.filter(pk=service_id, is_active=True).first() if is_id(str(service_id)) else None
     )
     day = _day_of(form)
     if service is None or day is None or abs((day - timezone.localdate()).days) > 3 * 365:
         return service, []
-    chosen = (
-        Practitioner.objects.filter(pk=practitioner_id).first() if str(practitioner_id).isdigit() else None
-    )
+    chosen = Practitioner.objects.filter(pk=practitioner_id).first() if is_id(str(practitioner_id)) else None
     practitioners = {p.pk: p for p in bookable_practitioners(service, chosen)}
     slots = free_times(service, list(practitioners), day)
     return service, [
@@ -188,7 +187,7 @@ def book(request):
 
     chosen = None
     customer_id = form["customer"].value()
-    if customer_id and str(customer_id).isdigit():
+    if customer_id and is_id(str(customer_id)):
         chosen = Customer.objects.filter(pk=customer_id).first()
         if chosen is not None:
             log_access(chosen)

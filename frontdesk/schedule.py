@@ -23,6 +23,7 @@ from bookings.services import cancel_appointment, move_appointment
 from bookings.staff_rules import Affected, affected_appointments, closure_days
 from frontdesk.forms import REASON_HELP
 from inuvet.audit import log_accesses, require_permission
+from inuvet.links import is_id
 
 OPTIONS_PER_APPOINTMENT = 12
 SEARCH_DAYS = 21
@@ -45,12 +46,12 @@ def affected_url(*, closure: Closure | None = None, practitioner: Practitioner |
 def _scope(request) -> tuple[str, list[int] | None, tuple | None]:
     """(title, practitioner ids or None for all, (first day, last day) or None) of the page."""
     closure_id, practitioner_id = request.GET.get("closure", ""), request.GET.get("practitioner", "")
-    if closure_id.isdigit():
+    if is_id(closure_id):
         closure = get_object_or_404(Closure.objects.select_related("practitioner"), pk=closure_id)
         who = [closure.practitioner_id] if closure.practitioner_id else None
         title = _("Appointments affected by the closure")
         return title, who, closure_days(closure.start, closure.end)
-    if practitioner_id.isdigit():
+    if is_id(practitioner_id):
         practitioner = get_object_or_404(Practitioner, pk=practitioner_id)
         return (
             _("Appointments outside %(name)s's hours") % {"name": practitioner.name},

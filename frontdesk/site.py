@@ -28,7 +28,9 @@ def bad_input(request) -> bool:
                 return True
     for key, values in request.GET.lists():
         for suffix, (low, high) in DRILL_DOWN.items():
-            if key.endswith(suffix) and not all(v.isdigit() and low <= int(v) <= high for v in values):
+            if key.endswith(suffix) and not all(
+                v.isascii() and v.isdigit() and low <= int(v) <= high for v in values
+            ):
                 return True
     return False
 

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 
@@ -42,11 +43,17 @@ def serve(
 ) -> HttpResponse:
     """The page for this request: from the cache when an identical one was rendered for the same
     calendar versions this minute, else `render()` (kept for the next visitor when shareable).
-    Only URLs whose query has nothing but the page's own `params` (once each), with values the
-    page's own links write (`canonical`), are shared, so that made-up parameters and spellings
-    cannot fill the cache with copies of a page."""
+    Only URLs as the page's own links write them are shared: the path as `reverse()` gives it,
+    a query with nothing but the page's `params` (once each) and values `canonical` accepts. So
+    made-up parameters and spellings cannot fill the cache with copies of a page."""
     return _serve(
-        request, versions, (params, canonical), shared=render, own=render, fill=lambda content: content
+        request,
+        versions,
+        params=params,
+        canonical=canonical,
+        shared=render,
+        own=render,
+        fill=lambda content: content,
     )
 
 
@@ -58,11 +65,13 @@ def serve_form(
     fresh: dict[str, Callable[[], str]],
     params: tuple[str, ...] = (),
     canonical: Callable[[QueryDict], bool] | None = None,
+    share: bool = True,
 ) -> HttpResponse:
     """`serve` for a page with a form: `fresh` names the values every visitor gets their own of
     (name → a function making one), and `render(values)` puts them in the page. The shared copy
     is rendered with markers for them and each visitor's copy filled in with new values, so no
-    token is ever shared. A maker is called only when its marker is in the page."""
+    token is ever shared. A maker is called only when its marker is in the page. `share=False`:
+    this visitor's page is their own anyway (it carries their own challenge, say)."""
     # Escaped by no template; derived from the secret key, so that no text typed by staff or a
     # visitor can hold one (a token would be put there too).
     secret = salted_hmac("online.page-cache.marker", "fresh").hexdigest()[:20]
@@ -74,18 +83,37 @@ def serve_form(
                 content = content.replace(marker.encode(), fresh[name]().encode())
         return content
 
+    def own() -> HttpResponse:
+        return render({name: make() for name, make in fresh.items()})
+
+    if not share:
+        return own()
     return _serve(
         request,
         versions,
-        (params, canonical),
+        params=params,
+        canonical=canonical,
         shared=lambda: render(markers),
-        own=lambda: render({name: make() for name, make in fresh.items()}),
+        own=own,
         fill=fill,
     )
 
 
-def _serve(request, versions, query, *, shared, own, fill) -> HttpResponse:
-    if request.method not in ("GET", "HEAD") or _carries_state(request) or not _plain_query(request, *query):
+def _serve(
+    request: HttpRequest,
+    versions: str,
+    *,
+    params: tuple[str, ...],
+    canonical: Callable[[QueryDict], bool] | None,
+    shared: Callable[[], HttpResponse],
+    own: Callable[[], HttpResponse],
+    fill: Callable[[bytes], bytes],
+) -> HttpResponse:
+    if (
+        request.method not in ("GET", "HEAD")
+        or _carries_state(request)
+        or not _as_our_links_write(request, params, canonical)
+    ):
         return own()
     key = _key(request, versions)
     kept = cache.get(key)
@@ -127,11 +155,15 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\n".join((*parts, minute)).encode()).hexdigest()
 
 
-def _plain_query(request: HttpRequest, params: tuple[str, ...], canonical) -> bool:
+def _as_our_links_write(request: HttpRequest, params: tuple[str, ...], canonical) -> bool:
     query = request.GET
     if not all(name in params and len(values) == 1 for name, values in query.lists()):
         return False
-    return canonical is None or canonical(query)
+    if canonical is not None and not canonical(query):
+        return False
+    # "/book/07/" reaches the page of "/book/7/": only the spelling reverse() writes is shared.
+    match = request.resolver_match  # (None only for a request made up in a test)
+    return match is None or request.path == reverse(match.view_name, args=match.args, kwargs=match.kwargs)
 
 
 def _carries_state(request: HttpRequest) -> bool:

@@ -52,15 +52,18 @@ def is_canonical_query(query) -> bool:
         monday and monday.weekday() == 0 and this_week <= monday <= last_week
     ):
         return False
-    if day is not None:
-        first, last = (
-            (monday, monday + timedelta(days=6)) if monday else (this_week, last_week + timedelta(days=6))
-        )
+    if day is not None:  # our links write a day only with its week
         asked = _iso_date(day)
-        if asked is None or not first <= asked <= last:
+        if monday is None or asked is None or not monday <= asked <= monday + timedelta(days=6):
             return False
     practitioner = query.get("practitioner", "any")
-    return (practitioner == "any" or is_id(practitioner)) and is_id(query.get("species") or "1")
+    return (practitioner == "any" or is_id(practitioner)) and species_is_canonical(query)
+
+
+def species_is_canonical(query) -> bool:
+    """?species= as our links write it: not given, or a plain number."""
+    species = query.get("species")
+    return not species or is_id(species)
 
 
 def _iso_date(value: str) -> date | None:

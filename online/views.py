@@ -36,6 +36,7 @@ from online.picker import (
     has_locked,
     is_canonical_query,
     slot_rows,
+    species_is_canonical,
     url_per_slot,
     week_asked_for,
     week_context,
@@ -78,12 +79,8 @@ def home(request):
         versions=practice_version(),
         render=lambda: _home(request),
         params=("species",),
-        canonical=_species_is_canonical,
+        canonical=species_is_canonical,
     )
-
-
-def _species_is_canonical(query) -> bool:
-    return is_id(query.get("species") or "1")
 
 
 def _home(request):
@@ -257,19 +254,17 @@ def details(request, service_id: int, practitioner: int | None, start):
         # Back after booking: the time is not free any more because this client took it.
         messages.info(request, _("You have booked this time. Here is your booking."))
         return redirect(appointment_manage_url(booked))
-    fresh = {"csrf_token": lambda: get_token(request), "request_key": new_request_key}
-    if proof_of_work.required(request):  # the page carries this visitor's own challenge
-        return _details_form(
-            request, service_id, practitioner, start, {k: make() for k, make in fresh.items()}
-        )
-    # Everyone opening this time sees the same empty form: shared, with their own token and key.
+    needs_proof = proof_of_work.required(request)
+    # Everyone opening this time sees the same empty form: shared, with their own token and key
+    # (but a visitor who must solve a challenge gets a page with their own).
     return page_cache.serve_form(
         request,
         versions=service_versions(service_id),
-        render=lambda values: _details_form(request, service_id, practitioner, start, values),
-        fresh=fresh,
+        render=lambda values: _details_form(request, service_id, practitioner, start, values, needs_proof),
+        fresh={"csrf_token": lambda: get_token(request), "request_key": new_request_key},
         params=("species",),
-        canonical=_species_is_canonical,
+        canonical=species_is_canonical,
+        share=not needs_proof,
     )
 
 
@@ -287,7 +282,9 @@ def _chosen(request, service_id: int, practitioner: int | None, start):
     return service, species, chosen
 
 
-def _details_form(request, service_id: int, practitioner: int | None, start, values: dict[str, str]):
+def _details_form(
+    request, service_id: int, practitioner: int | None, start, values: dict[str, str], needs_proof: bool
+):
     """The empty form (or the details kept from a time just lost), with `values`' CSRF token and
     form key."""
     chosen = _chosen(request, service_id, practitioner, start)
@@ -303,7 +300,9 @@ def _details_form(request, service_id: int, practitioner: int | None, start, val
         service=service,
         species=species,
     )
-    return _render_details(request, form, service, chosen, start, csrf_token=values["csrf_token"])
+    return _render_details(
+        request, form, service, chosen, start, csrf_token=values["csrf_token"], needs_proof=needs_proof
+    )
 
 
 def _details_sent(request, service_id: int, practitioner: int | None, start):
@@ -341,6 +340,7 @@ def _render_details(
     alternatives=None,
     at_cap: bool = False,
     csrf_token: str | None = None,
+    needs_proof: bool | None = None,
 ):
     change_deadline = service.change_deadline(start)
     species = _form_species(form)
@@ -363,7 +363,9 @@ def _render_details(
         "alternatives_offered": alternatives is not None,
         "at_cap": at_cap,
         "alternatives_locked": has_locked(alternatives or []),
-        "proof_of_work": proof_of_work.new_challenge() if proof_of_work.required(request) else None,
+        "proof_of_work": proof_of_work.new_challenge()
+        if (proof_of_work.required(request) if needs_proof is None else needs_proof)
+        else None,
     }
     if csrf_token is not None:  # else the context processor's, as on every page
         context["csrf_token"] = csrf_token

@@ -308,7 +308,8 @@ class ActionFilter(admin.SimpleListFilter):
         return [(str(value), label) for value, label in audit_display.ACTIONS.items()]
 
     def queryset(self, request, queryset):
-        return queryset.filter(action=self.value()) if is_id(self.value() or "") else queryset
+        actions = {str(value) for value in audit_display.ACTIONS}  # "0" is "created"
+        return queryset.filter(action=self.value()) if self.value() in actions else queryset
 
 
 class RecordTypeFilter(admin.SimpleListFilter):

@@ -169,3 +169,5 @@ def test_audit_viewer_filters_by_person_actor_and_action(client, dpo, reception,
     )
     by_actor = client.get(url, {"actor__id__exact": reception.pk, "action__exact": LogEntry.Action.ACCESS})
     assert {e.actor_id for e in by_actor.context["cl"].result_list} == {reception.pk}
+    created = client.get(url, {"action__exact": LogEntry.Action.CREATE})  # 0: still a choice
+    assert {e.action for e in created.context["cl"].result_list} == {LogEntry.Action.CREATE}

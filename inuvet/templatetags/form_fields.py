@@ -6,7 +6,7 @@ drew the same markup through a dozen templates per field: half of a details form
 """
 
 from django import template
-from django.forms import BoundField, CheckboxInput, Select, SelectMultiple
+from django.forms import BoundField, CheckboxInput, Select
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ def _css_class(field: BoundField) -> str:
     widget = field.field.widget
     if isinstance(widget, CheckboxInput):
         kind = "form-check-input"
-    elif isinstance(widget, Select | SelectMultiple):
+    elif isinstance(widget, Select):  # and SelectMultiple, its subclass
         kind = "form-select"
     else:
         kind = "form-control"

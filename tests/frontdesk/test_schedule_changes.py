@@ -213,3 +213,9 @@ def test_many_affected_appointments_take_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         page = office.get(f"{AFFECTED}?closure={closure.pk}")
     assert page.content.decode().count("<select") == 24
+
+
+@pytest.mark.parametrize("query", ["closure=¹", "practitioner=¹", "closure=0", "practitioner=x"])
+def test_odd_digits_in_the_affected_page_are_no_error(office, query):
+    """str.isdigit() takes "¹", int() does not: that was a 500."""
+    assert office.get(f"{AFFECTED}?{query}").status_code < 500
