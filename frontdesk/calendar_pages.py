@@ -90,6 +90,8 @@ def _now_line(grid, days: list[date], now: datetime):
     if not 0 <= minutes < grid.rows * ROW_MINUTES:
         return None
     columns = [n for n, column in enumerate(grid.columns, start=2) if column.day == local.date()]
+    if not columns:  # nobody's column today (no practitioner at all, say): no line to draw
+        return None
     row, minute = divmod(minutes, ROW_MINUTES)
     return {"first": columns[0], "last": columns[-1] + 1, "row": row, "minute": minute, "time": local}
 

@@ -1,7 +1,7 @@
 """The staff calendar: who is coming and why, its views, the access entry of each page shown, quick
 actions from an appointment's panel, the printable day list, and its constant query count."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Appointment, Practitioner, Species
+from frontdesk.calendar_pages import _now_line
+from frontdesk.grid import Grid
 from tests.factories import (
     at,
     make_appointment,
@@ -147,6 +149,15 @@ def test_the_now_line_is_drawn_on_today_only(desk, vet, settings):
             assert today.context["now_line"] is not None and b"cal-now" in today.content
     later = desk.get(CALENDAR, {"date": (timezone.localdate() + timedelta(days=3)).isoformat()})
     assert later.context["now_line"] is None and b"cal-now" not in later.content
+
+
+def test_no_now_line_and_no_error_when_today_has_no_column():
+    """The calendar of a practice with no practitioner yet, opened during the grid's hours: that
+    was a 500 (it showed only in the morning, when CI happened to run then)."""
+    grid = Grid(first_hour=7, rows=44, columns=[])
+    today = timezone.localdate()
+    nine = timezone.make_aware(datetime.combine(today, time(9)))
+    assert _now_line(grid, [today], nine) is None
 
 
 def test_the_legend_names_every_colour(desk, vet):
