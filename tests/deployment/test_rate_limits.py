@@ -3,6 +3,9 @@ counted once for the whole machine (not per worker), per client address, in a sl
 double allowance where two fixed windows meet), on the default storage (the database) and on
 Redis; a valid manage link is always served; behind the proxy, sign-in lockouts are per client."""
 
+import html
+import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from axes.models import AccessFailureLog
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.urls import reverse
 
+from bookings.models import Appointment
 from bookings.tokens import manage_token
 from inuvet import roles
 from tests.factories import (
@@ -21,6 +26,7 @@ from tests.factories import (
     make_staff,
     next_open_weekday,
 )
+from tests.online.test_proof_of_work import solve
 from tests.servers import Gunicorn, collected_static
 from tests.webclient import Visitor
 
@@ -168,3 +174,48 @@ def test_behind_the_proxy_one_clients_wrong_passwords_lock_only_that_client(tmp_
 
     assert (typos, locked, signed_in) == ([200] * 4 + [429], 429, 302), log[-3000:]
     assert set(AccessFailureLog.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+def test_a_solved_challenge_books_once_across_both_workers(tmp_path_factory, store):
+    """One solution of the booking form's proof of work, sent with six bookings at once to two
+    workers: one books, five are refused. Its use is kept in the limits' storage; kept in a
+    worker's own cache, each worker would have let it through once."""
+    vet = make_practitioner("Aino")
+    service = make_service([vet])
+    day = next_open_weekday()
+    paths = [
+        reverse("online:details", kwargs={"service_id": service.pk, "practitioner": vet.pk, "start": start})
+        for start in (at(day, hour) for hour in (9, 10, 11, 13, 14, 15))
+    ]
+    with Gunicorn(
+        collected_static(tmp_path_factory.mktemp("static")),
+        workers=2,
+        threads=1,
+        DJANGO_RATE_LIMITS="on",
+        DJANGO_PROOF_OF_WORK="always",
+        DJANGO_BEHIND_PROXY="on",
+        **store,
+    ) as server:
+        forms = []
+        for n, path in enumerate(paths):  # six clients, each with their own form and address
+            visitor = Visitor(server.url, ip=f"203.0.113.{n + 1}")
+            status, _, page = visitor.get(path)
+            assert status == 200 and "data-proof-of-work" in page, server.output[-3000:]
+            forms.append((visitor, path, page))
+        challenge = json.loads(html.unescape(re.search(r'data-proof-of-work="([^"]+)"', forms[0][2])[1]))
+        proof = solve(challenge)
+        barrier = threading.Barrier(len(forms))
+
+        def book(n: int) -> int:
+            visitor, path, page = forms[n]
+            details = {"name": f"Asiakas {n}", "phone": f"040 123 456{n}", "email": f"c{n}@example.com"}
+            barrier.wait()
+            return visitor.post_form(path, page, {**details, "proof_of_work": proof})[0]
+
+        with ThreadPoolExecutor(len(forms)) as pool:
+            statuses = list(pool.map(book, range(len(forms))))
+        log = server.output
+
+    assert sorted(statuses) == [302] + [400] * 5, (statuses, log[-3000:])
+    assert Appointment.objects.count() == 1
+    assert "Traceback" not in log, log[-3000:]

@@ -43,7 +43,7 @@ def browser():
 
 
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture
@@ -58,10 +58,6 @@ def page(browser, live_server, viewport):
     page = context.new_page()
     yield page
     context.close()
-
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def screenshots(page, name: str) -> None:

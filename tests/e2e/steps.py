@@ -58,8 +58,13 @@ def slot_at(page, start: datetime):
     return page.locator(f"a.slot[href*='/{SlotStartConverter().to_url(start)}/']")
 
 
-def fill_details(page, *, name: str, phone: str, email: str, message: str = "", labels=None) -> None:
-    labels = labels or {"name": "Nimi", "phone": "Puhelin", "email": "^Sähköposti", "message": "Viesti"}
+# The details form's labels, as fill_details(labels=...) finds them.
+FINNISH = {"name": "Nimi", "phone": "Puhelin", "email": "^Sähköposti", "message": "Viesti"}
+SWEDISH = {"name": "Namn", "phone": "Telefon", "email": "^E-post", "message": "Meddelande"}
+ENGLISH = {"name": "Name", "phone": "Phone", "email": "^Email", "message": "Message"}
+
+
+def fill_details(page, *, name: str, phone: str, email: str, message: str = "", labels=FINNISH) -> None:
     # Anchored: "Eläimen nimi", "Djurets namn" and "Animal's name" are labels too.
     page.get_by_label(re.compile(r"^\s*" + labels["name"].lstrip("^"))).fill(name)
     page.get_by_label(labels["phone"]).fill(phone)

@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 from bookings.models import Appointment
 from tests.e2e.conftest import PHONE
 from tests.e2e.steps import (
+    ENGLISH,
+    SWEDISH,
     choose_practitioner,
     choose_service,
     fill_details,
@@ -96,6 +98,42 @@ def test_client_books_a_chosen_practitioner_and_opens_the_link_from_the_email(
     elsewhere.close()
 
 
+def test_two_clients_book_the_same_time_from_the_one_shared_form_and_a_third_finds_it_gone(
+    page, browser, live_server, practice
+):
+    """The details form is rendered once and shared (online/page_cache.py): the second client's
+    form comes from the cache with their own CSRF token and form key, and their click books. Once
+    both practitioners are taken, the form of that time is offered to nobody."""
+    service, aino, mikko = practice
+    day = next_open_weekday()
+    others = [browser.new_context(viewport=PHONE, base_url=live_server.url) for _ in range(2)]
+    first, second, third = page, others[0].new_page(), others[1].new_page()
+    for client in (first, second):  # both open the form of 9.00, "any practitioner"
+        choose_service(client, "Terveystarkastus")
+        go_to_week_of(client, day)
+        slot_at(client, at(day, 9)).click()
+        expect(client.get_by_role("button", name="Vahvista varaus")).to_be_visible()
+    form_url = first.url
+    assert second.url == form_url
+    for field in ("csrfmiddlewaretoken", "request_key"):
+        mine, theirs = (c.locator(f"input[name={field}]").input_value() for c in (first, second))
+        assert mine and theirs and mine != theirs, field
+
+    for n, client in enumerate((first, second)):
+        fill_details(client, name=f"Asiakas {n}", phone=f"040 123 456{n}", email=f"a{n}@example.com")
+        client.get_by_role("button", name="Vahvista varaus").click()
+        booked = Appointment.objects.get(customer__email=f"a{n}@example.com")
+        expect(client.get_by_text(booked.display_reference).first).to_be_visible()
+    assert {a.practitioner for a in Appointment.objects.all()} == {aino, mikko}
+
+    third.goto(form_url)  # a saved link, or Back in a third browser
+    expect(third.get_by_text("Aika ei ole vapaana. Valitse toinen aika.")).to_be_visible()
+    assert "/book/" in third.url and third.url != form_url
+    expect(slot_at(third, at(day, 9))).to_have_count(0)
+    for context in others:
+        context.close()
+
+
 def test_client_books_any_practitioner_in_swedish(page, practice, shot):
     service, aino, mikko = practice
     day = next_open_weekday()
@@ -113,7 +151,7 @@ def test_client_books_any_practitioner_in_swedish(page, practice, shot):
         name="Åsa Öberg",
         phone="040 765 4321",
         email="asa@example.com",
-        labels={"name": "Namn", "phone": "Telefon", "email": "^E-post", "message": "Meddelande"},
+        labels=SWEDISH,
     )
     shot("sv-01-details")
     page.get_by_role("button", name="Bekräfta bokningen").click()
@@ -202,7 +240,7 @@ def test_a_booking_for_any_practitioner_moves_to_another_only_when_the_confirm_s
         name="Jane Doe",
         phone="+44 20 7946 0958",
         email="jane@example.com",
-        labels={"name": "Name", "phone": "Phone", "email": "^Email", "message": "Message"},
+        labels=ENGLISH,
     )
     page.get_by_role("button", name="Confirm booking").click()
     appointment = Appointment.objects.get()

@@ -1,10 +1,7 @@
 """The staff calendar in a real Chromium on a desktop screen, in Finnish: reception opens today's
 day and sees who is coming, opens an appointment's panel and marks the client arrived, looks at the
 week of everyone and prints the day list; a practitioner lands on their own day. axe finds no
-serious or critical violations on any calendar page.
-
-Labels are matched in Finnish or English: the Finnish of new strings arrives when the lead merges
-the translations."""
+serious or critical violations on any calendar page."""
 
 import re
 from datetime import time, timedelta

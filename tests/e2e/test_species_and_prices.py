@@ -11,7 +11,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from bookings.models import Appointment, SpeciesPrice
-from tests.e2e.steps import fill_details, go_to_week_of, slot_at
+from tests.e2e.steps import SWEDISH, fill_details, go_to_week_of, slot_at
 from tests.factories import at, make_practitioner, make_service, next_open_weekday, species
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -127,7 +127,7 @@ def test_the_same_journey_in_swedish(page, practice, shot, axe_check):
         name="Åsa Öberg",
         phone="040 765 4321",
         email="asa@example.com",
-        labels={"name": "Namn", "phone": "Telefon", "email": "^E-post", "message": "Meddelande"},
+        labels=SWEDISH,
     )
     axe_check("details in Swedish")
     page.get_by_role("button", name="Bekräfta bokningen").click()

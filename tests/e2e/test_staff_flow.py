@@ -2,10 +2,7 @@
 reception books a phone client from a calendar cell (the searched number carried into the form),
 books a walk-in now, moves a visit, cancels one through its confirm step; the administrator closes
 a day and moves or cancels the visits on it; a vet marks a visit arrived and completed. Every page
-passes axe with no serious or critical violations.
-
-Labels are matched in Finnish or English: the Finnish of new strings arrives when the lead merges
-the translations."""
+passes axe with no serious or critical violations."""
 
 import re
 from datetime import time, timedelta

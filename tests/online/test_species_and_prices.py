@@ -244,6 +244,24 @@ def test_the_animal_name_is_never_in_the_appointments_str_or_logs(cat_service, o
 
 # Prices in the admin ----------------------------------------------------------------------------
 
+# The admin's "add service" form, filled in as staff would (the price changes per test).
+NEW_SERVICE = {
+    "name": "Uusi",
+    "duration": 30,
+    "buffer_before": 0,
+    "buffer_after": 0,
+    "slot_step": 15,
+    "min_notice": 60,
+    "max_days_ahead": 90,
+    "cancel_cutoff": 24,
+    "bookable_online": "on",
+    "price_kind": "fixed",
+    "is_active": "on",
+    "order": 0,
+    "species_prices-TOTAL_FORMS": 0,
+    "species_prices-INITIAL_FORMS": 0,
+}
+
 
 @pytest.mark.parametrize(
     ("price", "message"),
@@ -252,23 +270,7 @@ def test_the_animal_name_is_never_in_the_appointments_str_or_logs(cat_service, o
 def test_a_bad_price_is_refused_by_the_admin_with_a_clear_message(admin_client, vet, price, message):
     response = admin_client.post(
         reverse("admin:bookings_service_add"),
-        {
-            "name": "Uusi",
-            "duration": 30,
-            "buffer_before": 0,
-            "buffer_after": 0,
-            "slot_step": 15,
-            "min_notice": 60,
-            "max_days_ahead": 90,
-            "cancel_cutoff": 24,
-            "bookable_online": "on",
-            "price": price,
-            "price_kind": "fixed",
-            "is_active": "on",
-            "order": 0,
-            "species_prices-TOTAL_FORMS": 0,
-            "species_prices-INITIAL_FORMS": 0,
-        },
+        NEW_SERVICE | {"price": price},
     )
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not Service.objects.filter(name="Uusi").exists()
@@ -282,23 +284,7 @@ def test_a_bad_price_is_refused_by_the_admin_with_a_clear_message(admin_client, 
 def test_the_admin_says_why_a_service_without_a_price_cannot_be_booked_online(admin_client):
     response = admin_client.post(
         reverse("admin:bookings_service_add"),
-        {
-            "name": "Uusi",
-            "duration": 30,
-            "buffer_before": 0,
-            "buffer_after": 0,
-            "slot_step": 15,
-            "min_notice": 60,
-            "max_days_ahead": 90,
-            "cancel_cutoff": 24,
-            "bookable_online": "on",
-            "price": "",
-            "price_kind": "fixed",
-            "is_active": "on",
-            "order": 0,
-            "species_prices-TOTAL_FORMS": 0,
-            "species_prices-INITIAL_FORMS": 0,
-        },
+        NEW_SERVICE | {"price": ""},
     )
     assert response.status_code == 200
     page = response.content.decode().lower()
